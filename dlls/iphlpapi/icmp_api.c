@@ -1,0 +1,149 @@
+/*
+ * The ICMP echo API entry points: argument checks in the order Windows makes
+ * them, then the echo engine.
+ */
+#include <stdarg.h>
+
+#define PIO_APC_ROUTINE_DEFINED
+#include "winsock2.h"
+#include "ws2ipdef.h"
+#include "windef.h"
+#include "winbase.h"
+#include "winternl.h"
+#include "iphlpapi.h"
+#include "icmpapi.h"
+#include "wine/debug.h"
+
+#include "icmpcore.h"
+#include "icmp_handle.h"
+#include "echo_engine.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(icmp);
+
+BOOL WINAPI DllMain( HINSTANCE instance, DWORD reason, void *reserved )
+{
+    switch (reason)
+    {
+    case DLL_PROCESS_ATTACH:
+        return echo_engine_process_attach( instance );
+    case DLL_THREAD_DETACH:
+        echo_engine_thread_detach();
+        break;
+    }
+    return TRUE;
+}
+
+HANDLE WINAPI IcmpCreateFile( void )
+{
+    return icmp_handle_alloc( AF_INET );
+}
+
+BOOL WINAPI IcmpCloseHandle( HANDLE handle )
+{
+    if (!icmp_handle_free( handle ))
+    {
+        SetLastError( ERROR_INVALID_HANDLE );
+        return FALSE;
+    }
+    return TRUE;
+}
+
+DWORD WINAPI IcmpParseReplies( void *reply, DWORD reply_size )
+{
+    ICMP_ECHO_REPLY *r = reply;
+    DWORD count;
+
+    if (!r || reply_size < sizeof(*r))
+    {
+        SetLastError( ERROR_INVALID_PARAMETER );
+        return 0;
+    }
+    if (!(count = r->Reserved))
+    {
+        SetLastError( r->Status );
+        return 0;
+    }
+    r->Reserved = 0;
+    return count;
+}
+
+DWORD WINAPI IcmpSendEcho2Ex( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, void *apc_context,
+                              IPAddr src, IPAddr dst, void *request, WORD request_size,
+                              IP_OPTION_INFORMATION *options, void *reply, DWORD reply_size, DWORD timeout )
+{
+    struct echo_params p;
+
+    TRACE( "(%p, %p, %p, %p, %#lx, %#lx, %p, %u, %p, %p, %lu, %lu)\n", handle, event, apc, apc_context,
+           src, dst, request, request_size, options, reply, reply_size, timeout );
+
+    if (icmp_handle_family( handle ) != AF_INET || !reply || reply_size < sizeof(ICMP_ECHO_REPLY))
+    {
+        SetLastError( ERROR_INVALID_PARAMETER );
+        return 0;
+    }
+    if (!dst)
+    {
+        SetLastError( ERROR_INVALID_NETNAME );
+        return 0;
+    }
+    if (request_size > ICMP_MAX_DATA)
+    {
+        SetLastError( IP_GENERAL_FAILURE );
+        return 0;
+    }
+    if (request_size && !request)
+    {
+        SetLastError( ERROR_INVALID_PARAMETER );
+        return 0;
+    }
+
+    memset( &p, 0, sizeof(p) );
+    if (options)
+    {
+        /* the first four bytes are the same in IP_OPTION_INFORMATION and
+         * IP_OPTION_INFORMATION32; OptionsData is read only when needed */
+        p.ttl = options->Ttl;
+        p.tos = options->Tos;
+        p.flags = options->Flags;
+        p.options_size = options->OptionsSize;
+        if (p.options_size)
+        {
+            if (p.options_size > MAX_OPT_SIZE)
+            {
+                SetLastError( IP_BAD_OPTION );
+                return 0;
+            }
+            if (!(p.options = options->OptionsData))
+            {
+                SetLastError( ERROR_INVALID_PARAMETER );
+                return 0;
+            }
+        }
+    }
+    p.src = src;
+    p.dst = dst;
+    p.data = request;
+    p.data_size = request_size;
+    p.reply = reply;
+    p.reply_size = reply_size;
+    p.timeout = timeout;
+    p.event = event;
+    p.apc = event ? NULL : apc;  /* with an event the APC is ignored */
+    p.apc_context = apc_context;
+    return echo_send( &p );
+}
+
+DWORD WINAPI IcmpSendEcho2( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, void *apc_context,
+                            IPAddr dst, void *request, WORD request_size, IP_OPTION_INFORMATION *options,
+                            void *reply, DWORD reply_size, DWORD timeout )
+{
+    return IcmpSendEcho2Ex( handle, event, apc, apc_context, 0, dst, request, request_size,
+                            options, reply, reply_size, timeout );
+}
+
+DWORD WINAPI IcmpSendEcho( HANDLE handle, IPAddr dst, void *request, WORD request_size,
+                           IP_OPTION_INFORMATION *options, void *reply, DWORD reply_size, DWORD timeout )
+{
+    return IcmpSendEcho2Ex( handle, NULL, NULL, NULL, 0, dst, request, request_size,
+                            options, reply, reply_size, timeout );
+}

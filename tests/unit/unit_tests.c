@@ -1,0 +1,439 @@
+/*
+ * Native unit tests of the pure packet core: checksum, request building,
+ * parsing, ICMP error mapping, matching, reply layout and the timer heap.
+ * Built twice by `make unit`: plain and with ASan/UBSan.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+
+#include "icmpcore.h"
+#include "timerheap.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...) check( (cond), __FILE__, __LINE__, __VA_ARGS__ )
+
+static void check( int cond, const char *file, int line, const char *fmt, ... )
+{
+    va_list args;
+    if (cond)
+    {
+        passed++;
+        return;
+    }
+    failed++;
+    printf( "%s:%d: Test failed: ", file, line );
+    va_start( args, fmt );
+    vprintf( fmt, args );
+    va_end( args );
+    printf( "\n" );
+}
+
+static uint32_t ip( const char *s )
+{
+    struct in_addr a;
+    inet_pton( AF_INET, s, &a );
+    return a.s_addr;
+}
+
+static void put16( uint8_t *p, uint16_t v ) { p[0] = v >> 8; p[1] = (uint8_t)v; }
+
+/* Builds an IPv4 header (+options) carrying an ICMP message; returns length. */
+static size_t make_ip( uint8_t *out, uint32_t src, uint32_t dst, uint8_t ttl, uint8_t tos, uint16_t frag,
+                       const uint8_t *opts, size_t opt_len, const uint8_t *icmp, size_t icmp_len )
+{
+    size_t hlen = 20 + ((opt_len + 3) & ~3u);
+    memset( out, 0, hlen );
+    out[0] = 0x40 | (uint8_t)(hlen / 4);
+    out[1] = tos;
+    put16( out + 2, (uint16_t)(hlen + icmp_len) );
+    put16( out + 6, frag );
+    out[8] = ttl;
+    out[9] = 1;
+    memcpy( out + 12, &src, 4 );
+    memcpy( out + 16, &dst, 4 );
+    if (opt_len) memcpy( out + 20, opts, opt_len );
+    memcpy( out + hlen, icmp, icmp_len );
+    return hlen + icmp_len;
+}
+
+static size_t make_reply( uint8_t *out, uint16_t id, uint16_t seq, const void *data, size_t len )
+{
+    size_t n = icmp4_build_echo( out, 8 + len, id, seq, data, len );
+    uint16_t sum;
+    out[0] = ICMP4_ECHO_REPLY_TYPE;
+    out[2] = out[3] = 0;
+    sum = icmp_checksum( out, n );
+    memcpy( out + 2, &sum, 2 );
+    return n;
+}
+
+/* An ICMP error of type/code quoting an echo request (id, seq) to dst. */
+static size_t make_error( uint8_t *out, uint8_t type, uint8_t code, uint32_t src_of_req, uint32_t dst,
+                          uint16_t id, uint16_t seq, size_t quote_len )
+{
+    uint8_t req[64], quoted[128];
+    size_t rlen = icmp4_build_echo( req, sizeof(req), id, seq, "abcdefghijklmnop", 16 );
+    size_t qlen = make_ip( quoted, src_of_req, dst, 1, 0, 0, NULL, 0, req, rlen );
+    uint16_t sum;
+
+    if (quote_len < qlen) qlen = quote_len;
+    memset( out, 0, 8 );
+    out[0] = type;
+    out[1] = code;
+    memcpy( out + 8, quoted, qlen );
+    sum = icmp_checksum( out, 8 + qlen );
+    memcpy( out + 2, &sum, 2 );
+    return 8 + qlen;
+}
+
+static void test_checksum( void )
+{
+    /* RFC 1071 example bytes: 00 01 f2 03 f4 f5 f6 f7 -> sum ddf2, checksum 220d */
+    static const uint8_t ex[] = { 0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7 };
+    uint16_t c = icmp_checksum( ex, sizeof(ex) );
+    const uint8_t *b = (const uint8_t *)&c;
+    uint8_t pkt[64];
+    size_t n;
+
+    CHECK( b[0] == 0x22 && b[1] == 0x0d, "checksum bytes %02x %02x", b[0], b[1] );
+    n = icmp4_build_echo( pkt, sizeof(pkt), 0x1234, 0x5678, "abc", 3 );  /* odd length */
+    CHECK( n == 11, "length %zu", n );
+    CHECK( icmp_checksum( pkt, n ) == 0, "built packet does not verify" );
+    CHECK( pkt[0] == 8 && pkt[1] == 0 && pkt[4] == 0x12 && pkt[5] == 0x34 && pkt[6] == 0x56 && pkt[7] == 0x78,
+           "header fields" );
+    CHECK( !memcmp( pkt + 8, "abc", 3 ), "payload" );
+    CHECK( icmp4_build_echo( pkt, 10, 1, 1, "abc", 3 ) == 0, "short buffer accepted" );
+    CHECK( icmp4_build_echo( pkt, 8, 1, 1, NULL, 0 ) == 8, "empty payload" );
+}
+
+static void test_error_mapping( void )
+{
+    static const struct { uint8_t type, code; uint32_t status; } map[] =
+    {
+        { 3, 0, 11002 }, { 3, 1, 11003 }, { 3, 2, 11004 }, { 3, 3, 11005 }, { 3, 4, 11009 },
+        { 3, 5, 11012 }, { 3, 6, 11002 }, { 3, 7, 11003 }, { 3, 8, 11003 }, { 3, 9, 11002 },
+        { 3, 10, 11003 }, { 3, 11, 11002 }, { 3, 12, 11003 }, { 3, 13, 11003 }, { 3, 14, 11003 },
+        { 3, 15, 11003 }, { 3, 200, 11003 }, { 11, 0, 11013 }, { 11, 1, 11014 }, { 12, 0, 11015 },
+        { 12, 1, 11015 }, { 4, 0, 11016 }, { 5, 0, 0 }, { 5, 1, 0 }, { 8, 0, 0 }, { 0, 0, 0 },
+        { 13, 0, 0 }, { 255, 0, 0 },
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        CHECK( icmp4_error_status( map[i].type, map[i].code ) == map[i].status, "type %u code %u -> %u",
+               map[i].type, map[i].code, icmp4_error_status( map[i].type, map[i].code ) );
+}
+
+static void test_parse_reply( void )
+{
+    uint8_t icmp[128], pkt[256], opts[8] = { 7, 7, 4, 0, 0, 0, 0, 0 };
+    struct icmp4_packet p;
+    size_t ilen = make_reply( icmp, 0x42, 7, "hello", 5 );
+    size_t n = make_ip( pkt, ip( "127.0.0.2" ), ip( "127.0.0.1" ), 63, 0x10, 0x4000, NULL, 0, icmp, ilen );
+
+    CHECK( icmp4_parse( pkt, n, &p ) == ICMP_KIND_ECHO_REPLY, "kind %d", p.kind );
+    CHECK( p.src == ip( "127.0.0.2" ), "src" );
+    CHECK( p.ttl == 63 && p.tos == 0x10, "ttl %u tos %u", p.ttl, p.tos );
+    CHECK( p.flags == 2, "DF flag in host order: %u", p.flags );
+    CHECK( p.id == 0x42 && p.seq == 7, "id %x seq %u", p.id, p.seq );
+    CHECK( p.data_size == 5 && !memcmp( p.data, "hello", 5 ), "data" );
+    CHECK( p.options_size == 0 && !p.options, "no options" );
+
+    /* with options (7 bytes, padded to 8 in the header) */
+    n = make_ip( pkt, ip( "127.0.0.2" ), ip( "127.0.0.1" ), 64, 0, 0, opts, 7, icmp, ilen );
+    CHECK( icmp4_parse( pkt, n, &p ) == ICMP_KIND_ECHO_REPLY, "kind with options" );
+    CHECK( p.options_size == 8 && p.options == pkt + 20 && p.options[0] == 7, "options %u", p.options_size );
+    CHECK( p.data_size == 5 && !memcmp( p.data, "hello", 5 ), "data after options" );
+    CHECK( p.flags == 0, "no DF" );
+
+    /* trailing link padding beyond total length is ignored */
+    n = make_ip( pkt, ip( "127.0.0.2" ), ip( "127.0.0.1" ), 64, 0, 0, NULL, 0, icmp, ilen );
+    memset( pkt + n, 0xee, 6 );
+    CHECK( icmp4_parse( pkt, n + 6, &p ) == ICMP_KIND_ECHO_REPLY && p.data_size == 5, "padding" );
+}
+
+static void test_parse_hostile( void )
+{
+    uint8_t icmp[128], pkt[256];
+    struct icmp4_packet p;
+    size_t ilen = make_reply( icmp, 0x42, 7, "hello", 5 ), n, i;
+
+    n = make_ip( pkt, ip( "127.0.0.2" ), ip( "127.0.0.1" ), 64, 0, 0, NULL, 0, icmp, ilen );
+
+    /* every truncation is ignored, never read past */
+    for (i = 0; i < n; i++)
+    {
+        uint8_t *copy = malloc( i ? i : 1 );
+        memcpy( copy, pkt, i );
+        CHECK( icmp4_parse( copy, i, &p ) == ICMP_KIND_IGNORE, "truncated to %zu accepted", i );
+        free( copy );
+    }
+    /* bad checksum */
+    pkt[n - 1] ^= 1;
+    CHECK( icmp4_parse( pkt, n, &p ) == ICMP_KIND_IGNORE, "bad checksum accepted" );
+    pkt[n - 1] ^= 1;
+    /* bogus IHL: below 5, beyond the packet */
+    pkt[0] = 0x44;
+    CHECK( icmp4_parse( pkt, n, &p ) == ICMP_KIND_IGNORE, "IHL 4 accepted" );
+    pkt[0] = 0x4f;
+    CHECK( icmp4_parse( pkt, 40, &p ) == ICMP_KIND_IGNORE, "IHL 15 over a 40-byte packet accepted" );
+    pkt[0] = 0x45;
+    /* IPv6 version, other protocol */
+    pkt[0] = 0x65;
+    CHECK( icmp4_parse( pkt, n, &p ) == ICMP_KIND_IGNORE, "version 6 accepted" );
+    pkt[0] = 0x45;
+    pkt[9] = 17;
+    CHECK( icmp4_parse( pkt, n, &p ) == ICMP_KIND_IGNORE, "UDP accepted" );
+    pkt[9] = 1;
+    /* total length below the header, huge total length (bounded by what was received) */
+    put16( pkt + 2, 10 );
+    CHECK( icmp4_parse( pkt, n, &p ) == ICMP_KIND_IGNORE, "tot_len 10 accepted" );
+    put16( pkt + 2, 0xffff );
+    CHECK( icmp4_parse( pkt, n, &p ) == ICMP_KIND_ECHO_REPLY && p.data_size == 5, "tot_len 65535 bounded" );
+    put16( pkt + 2, (uint16_t)n );
+    /* a fragment */
+    put16( pkt + 6, 0x2000 );
+    CHECK( icmp4_parse( pkt, n, &p ) == ICMP_KIND_IGNORE, "fragment accepted" );
+    put16( pkt + 6, 0 );
+    /* echo reply with nonzero code */
+    icmp[1] = 1;
+    icmp[2] = icmp[3] = 0;
+    {
+        uint16_t sum = icmp_checksum( icmp, ilen );
+        memcpy( icmp + 2, &sum, 2 );
+    }
+    n = make_ip( pkt, ip( "127.0.0.2" ), ip( "127.0.0.1" ), 64, 0, 0, NULL, 0, icmp, ilen );
+    CHECK( icmp4_parse( pkt, n, &p ) == ICMP_KIND_IGNORE, "code 1 echo reply accepted" );
+    /* our own echo request seen on loopback */
+    ilen = icmp4_build_echo( icmp, sizeof(icmp), 0x42, 7, "hello", 5 );
+    n = make_ip( pkt, ip( "127.0.0.1" ), ip( "127.0.0.1" ), 64, 0, 0, NULL, 0, icmp, ilen );
+    CHECK( icmp4_parse( pkt, n, &p ) == ICMP_KIND_IGNORE, "echo request accepted" );
+}
+
+static void test_parse_errors( void )
+{
+    uint8_t icmp[256], pkt[512];
+    struct icmp4_packet p;
+    size_t ilen, n;
+    uint32_t us = ip( "198.18.0.1" ), far = ip( "198.18.9.9" ), router = ip( "198.18.1.1" );
+
+    ilen = make_error( icmp, 11, 0, us, far, 0x42, 9, 1000 );
+    n = make_ip( pkt, router, us, 255, 0xc0, 0, NULL, 0, icmp, ilen );
+    CHECK( icmp4_parse( pkt, n, &p ) == ICMP_KIND_ERROR, "time exceeded kind" );
+    CHECK( p.status == ICMP_STATUS_TTL_EXPIRED_TRANSIT, "status %u", p.status );
+    CHECK( p.src == router && p.quoted_dst == far && p.id == 0x42 && p.seq == 9, "quoted fields" );
+    CHECK( p.ttl == 255 && p.tos == 0xc0, "outer header" );
+
+    /* quoting only IP header + 8 bytes (RFC 792 minimum) is enough */
+    ilen = make_error( icmp, 3, 1, us, far, 0x42, 9, 28 );
+    n = make_ip( pkt, router, us, 64, 0, 0, NULL, 0, icmp, ilen );
+    CHECK( icmp4_parse( pkt, n, &p ) == ICMP_KIND_ERROR && p.status == 11003, "28-byte quote" );
+
+    /* quote truncated inside the echo header: ignored */
+    ilen = make_error( icmp, 3, 1, us, far, 0x42, 9, 27 );
+    n = make_ip( pkt, router, us, 64, 0, 0, NULL, 0, icmp, ilen );
+    CHECK( icmp4_parse( pkt, n, &p ) == ICMP_KIND_IGNORE, "27-byte quote accepted" );
+
+    /* redirects are ignored whatever they quote */
+    ilen = make_error( icmp, 5, 1, us, far, 0x42, 9, 1000 );
+    n = make_ip( pkt, router, us, 64, 0, 0, NULL, 0, icmp, ilen );
+    CHECK( icmp4_parse( pkt, n, &p ) == ICMP_KIND_IGNORE, "redirect accepted" );
+
+    /* an error quoting a UDP packet */
+    ilen = make_error( icmp, 3, 3, us, far, 0x42, 9, 1000 );
+    icmp[8 + 9] = 17;
+    {
+        uint16_t sum;
+        icmp[2] = icmp[3] = 0;
+        sum = icmp_checksum( icmp, ilen );
+        memcpy( icmp + 2, &sum, 2 );
+    }
+    n = make_ip( pkt, router, us, 64, 0, 0, NULL, 0, icmp, ilen );
+    CHECK( icmp4_parse( pkt, n, &p ) == ICMP_KIND_IGNORE, "error quoting UDP accepted" );
+}
+
+static void test_match( void )
+{
+    struct icmp_request_key key = { 0x42, 9, 0, 0, 5 };
+    struct icmp4_packet p;
+
+    key.dst = ip( "198.18.9.9" );
+    key.payload_hash = icmp_payload_hash( "hello", 5 );
+
+    memset( &p, 0, sizeof(p) );
+    p.kind = ICMP_KIND_ECHO_REPLY;
+    p.src = key.dst;
+    p.id = 0x42;
+    p.seq = 9;
+    p.data = (const uint8_t *)"hello";
+    p.data_size = 5;
+    CHECK( icmp4_match( &p, &key ), "exact reply" );
+    p.seq = 10;
+    CHECK( !icmp4_match( &p, &key ), "wrong sequence" );
+    p.seq = 9;
+    p.src = ip( "198.18.9.8" );
+    CHECK( !icmp4_match( &p, &key ), "wrong source" );
+    p.src = key.dst;
+    p.id = 0x43;
+    CHECK( icmp4_match( &p, &key ), "rewritten id, same payload (ping socket)" );
+    p.data = (const uint8_t *)"hellp";
+    CHECK( !icmp4_match( &p, &key ), "rewritten id, other payload" );
+    p.data = (const uint8_t *)"hello";
+    p.data_size = 4;
+    CHECK( !icmp4_match( &p, &key ), "rewritten id, shorter payload" );
+
+    memset( &p, 0, sizeof(p) );
+    p.kind = ICMP_KIND_ERROR;
+    p.src = ip( "198.18.1.1" );
+    p.quoted_dst = key.dst;
+    p.id = 0x42;
+    p.seq = 9;
+    CHECK( icmp4_match( &p, &key ), "error quoting our request" );
+    p.id = 0x43;
+    CHECK( !icmp4_match( &p, &key ), "error quoting another id" );
+    p.id = 0x42;
+    p.quoted_dst = ip( "198.18.9.8" );
+    CHECK( !icmp4_match( &p, &key ), "error quoting another destination" );
+    p.kind = ICMP_KIND_IGNORE;
+    p.quoted_dst = key.dst;
+    CHECK( !icmp4_match( &p, &key ), "ignored kind" );
+}
+
+static uint64_t get_le( const uint8_t *p, int n )
+{
+    uint64_t v = 0;
+    while (n--) v = v << 8 | p[n];
+    return v;
+}
+
+static void test_reply_layout( void )
+{
+    static const uint8_t opts[7] = { 7, 7, 4, 1, 2, 3, 4 };
+    uint8_t buf[256];
+    struct icmp_result r;
+    uint64_t base = 0x10000000ull;
+    size_t n;
+    int ptr64;
+
+    for (ptr64 = 0; ptr64 <= 1; ptr64++)
+    {
+        size_t s = ptr64 ? 40 : 28, ttl_at = ptr64 ? 24 : 20, optp_at = ptr64 ? 32 : 24;
+
+        memset( &r, 0, sizeof(r) );
+        r.address = ip( "127.0.0.1" );
+        r.rtt_ms = 3;
+        r.reply_count = 1;
+        r.ttl = 64;
+        r.tos = 0x10;
+        r.flags = 2;
+        r.data = (const uint8_t *)"0123456789";
+        r.data_size = 10;
+
+        /* no options: data right after the struct */
+        memset( buf, 0xcc, sizeof(buf) );
+        n = icmp4_write_reply( buf, sizeof(buf), base, ptr64, &r );
+        CHECK( n == s + 10, "%d: written %zu", ptr64, n );
+        CHECK( get_le( buf, 4 ) == get_le( (uint8_t *)&r.address, 4 ), "%d: address", ptr64 );
+        CHECK( get_le( buf + 4, 4 ) == 0 && get_le( buf + 8, 4 ) == 3, "%d: status/rtt", ptr64 );
+        CHECK( get_le( buf + 12, 2 ) == 10 && get_le( buf + 14, 2 ) == 1, "%d: size/reserved", ptr64 );
+        CHECK( get_le( buf + 16, ptr64 ? 8 : 4 ) == base + s, "%d: Data pointer", ptr64 );
+        CHECK( buf[ttl_at] == 64 && buf[ttl_at + 1] == 0x10 && buf[ttl_at + 2] == 2 && buf[ttl_at + 3] == 0,
+               "%d: options", ptr64 );
+        CHECK( !memcmp( buf + s, "0123456789", 10 ), "%d: data", ptr64 );
+        CHECK( buf[s + 10] == 0xcc, "%d: wrote past the data", ptr64 );
+        if (ptr64) CHECK( get_le( buf + 28, 4 ) == 0, "padding zeroed" );
+
+        /* options: padded to 4, then data */
+        r.options = opts;
+        r.options_size = 7;
+        memset( buf, 0xcc, sizeof(buf) );
+        n = icmp4_write_reply( buf, sizeof(buf), base, ptr64, &r );
+        CHECK( n == s + 8 + 10, "%d: written with options %zu", ptr64, n );
+        CHECK( buf[ttl_at + 3] == 7, "%d: OptionsSize", ptr64 );
+        CHECK( get_le( buf + optp_at, ptr64 ? 8 : 4 ) == base + s, "%d: OptionsData", ptr64 );
+        CHECK( get_le( buf + 16, ptr64 ? 8 : 4 ) == base + s + 8, "%d: Data after options", ptr64 );
+        CHECK( !memcmp( buf + s, opts, 7 ) && buf[s + 7] == 0, "%d: options bytes and padding", ptr64 );
+        CHECK( !memcmp( buf + s + 8, "0123456789", 10 ) && buf[s + 18] == 0xcc, "%d: data bytes", ptr64 );
+
+        /* exact-size buffer, data truncated when options take room */
+        memset( buf, 0xcc, sizeof(buf) );
+        n = icmp4_write_reply( buf, s + 10, base, ptr64, &r );
+        CHECK( n == s + 10 && get_le( buf + 12, 2 ) == 2, "%d: truncated data %zu", ptr64, n );
+        CHECK( buf[s + 10] == 0xcc, "%d: wrote past the buffer", ptr64 );
+        /* options that do not fit at all are dropped */
+        n = icmp4_write_reply( buf, s + 4, base, ptr64, &r );
+        CHECK( n == s + 4 && buf[ttl_at + 3] == 0 && get_le( buf + 12, 2 ) == 4, "%d: options dropped", ptr64 );
+
+        /* timeout: zeroed but Status, nothing past the struct */
+        memset( &r, 0, sizeof(r) );
+        r.status = ICMP_STATUS_REQ_TIMED_OUT;
+        memset( buf, 0xcc, sizeof(buf) );
+        n = icmp4_write_reply( buf, sizeof(buf), base, ptr64, &r );
+        CHECK( n == s, "%d: timeout written %zu", ptr64, n );
+        CHECK( get_le( buf + 4, 4 ) == 11010, "%d: timeout status", ptr64 );
+        for (n = 0; n < s; n++) if (n < 4 || n >= 8) if (buf[n]) break;
+        CHECK( n == s, "%d: byte %zu not zeroed", ptr64, n );
+        CHECK( buf[s] == 0xcc, "%d: wrote past the struct", ptr64 );
+
+        /* too small for the struct */
+        CHECK( icmp4_write_reply( buf, s - 1, base, ptr64, &r ) == 0, "%d: short buffer", ptr64 );
+    }
+}
+
+static void *test_realloc( void *p, size_t n )
+{
+    if (!n) { free( p ); return NULL; }
+    return realloc( p, n );
+}
+
+static void test_timer_heap( void )
+{
+    enum { N = 1000 };
+    static struct timer_node nodes[N];
+    struct timer_heap heap;
+    struct timer_node *node;
+    uint64_t last = 0;
+    unsigned int i, count = 0, seed = 12345;
+
+    timer_heap_init( &heap, test_realloc );
+    for (i = 0; i < N; i++)
+    {
+        seed = seed * 1103515245 + 12345;
+        nodes[i].deadline = (seed >> 8) % 5000;
+        CHECK( timer_heap_insert( &heap, &nodes[i] ) == 0, "insert %u", i );
+    }
+    /* remove every third node from the middle of the heap */
+    for (i = 0; i < N; i += 3) timer_heap_remove( &heap, &nodes[i] );
+    for (i = 0; i < N; i += 3) CHECK( nodes[i].index == TIMER_NOT_QUEUED, "removed node %u still queued", i );
+    timer_heap_remove( &heap, &nodes[0] );  /* twice: no effect */
+    CHECK( timer_heap_pop_expired( &heap, 0 ) == NULL || timer_heap_min( &heap )->deadline == 0, "pop at 0" );
+    while ((node = timer_heap_pop_expired( &heap, ~0ull )))
+    {
+        CHECK( node->deadline >= last, "out of order: %llu after %llu", (unsigned long long)node->deadline,
+               (unsigned long long)last );
+        CHECK( (node - nodes) % 3 != 0, "removed node popped" );
+        last = node->deadline;
+        count++;
+    }
+    CHECK( count == N - (N + 2) / 3, "popped %u", count );
+    CHECK( timer_heap_min( &heap ) == NULL, "empty" );
+    timer_heap_destroy( &heap );
+}
+
+int main( void )
+{
+    test_checksum();
+    test_error_mapping();
+    test_parse_reply();
+    test_parse_hostile();
+    test_parse_errors();
+    test_match();
+    test_reply_layout();
+    test_timer_heap();
+    printf( "unit: %d passed, %d failed\n", passed, failed );
+    return failed ? 1 : 0;
+}
