@@ -1,1 +1,1252 @@
-int main(void){return 0;}
+/*
+ * Conformance tests for the IPv4 ICMP echo API (IcmpCreateFile,
+ * IcmpCloseHandle, IcmpSendEcho, IcmpSendEcho2, IcmpSendEcho2Ex,
+ * IcmpParseReplies), in the Wine test style. Each test checks a row of
+ * BEHAVIOR.md; the same binary runs against any implementation:
+ *
+ *   icmp_test.exe [--dll PATH|system] [--lab] [--list] [test]
+ *
+ * --dll system (the default) tests the iphlpapi.dll the OS provides; a path
+ * tests that file (under Wine with WINEDLLOVERRIDES=iphlpapi=n; the mapped
+ * image is compared with the file). --lab says the program runs in the
+ * private namespace made by tests/run-conformance.sh, whose loopback has:
+ *   127.0.0.3   silent (echo requests dropped)
+ *   127.0.0.4   REJECT icmp-net-unreachable      (3/0)
+ *   127.0.0.5   REJECT icmp-host-unreachable     (3/1)
+ *   127.0.0.6   REJECT icmp-proto-unreachable    (3/2)
+ *   127.0.0.7   REJECT icmp-port-unreachable     (3/3)
+ *   127.0.0.8   REJECT icmp-net-prohibited       (3/9)
+ *   127.0.0.9   REJECT icmp-host-prohibited      (3/10)
+ *   127.0.0.10  REJECT icmp-admin-prohibited     (3/13)
+ * Without --lab the tests that need those are skipped.
+ * Only loopback addresses are ever sent to.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <winsock2.h>
+#include <windows.h>
+#include <winternl.h>
+#include <iphlpapi.h>
+#include <icmpapi.h>
+
+#include "wintest.h"
+#include "target_dll.h"
+
+typedef HANDLE (WINAPI *fnIcmpCreateFile)(void);
+typedef BOOL (WINAPI *fnIcmpCloseHandle)(HANDLE);
+typedef DWORD (WINAPI *fnIcmpParseReplies)(void *, DWORD);
+typedef DWORD (WINAPI *fnIcmpSendEcho)(HANDLE, IPAddr, void *, WORD, IP_OPTION_INFORMATION *, void *, DWORD, DWORD);
+typedef DWORD (WINAPI *fnIcmpSendEcho2)(HANDLE, HANDLE, PIO_APC_ROUTINE, void *, IPAddr, void *, WORD,
+                                        IP_OPTION_INFORMATION *, void *, DWORD, DWORD);
+typedef DWORD (WINAPI *fnIcmpSendEcho2Ex)(HANDLE, HANDLE, PIO_APC_ROUTINE, void *, IPAddr, IPAddr, void *, WORD,
+                                          IP_OPTION_INFORMATION *, void *, DWORD, DWORD);
+
+static fnIcmpCreateFile pIcmpCreateFile;
+static fnIcmpCloseHandle pIcmpCloseHandle;
+static fnIcmpParseReplies pIcmpParseReplies;
+static fnIcmpSendEcho pIcmpSendEcho;
+static fnIcmpSendEcho2 pIcmpSendEcho2;
+static fnIcmpSendEcho2Ex pIcmpSendEcho2Ex;
+
+static int lab;
+#define REPLY_SIZE ((DWORD)sizeof(ICMP_ECHO_REPLY))
+#define FILL 0xcc
+
+static IPAddr addr( const char *s )
+{
+    unsigned int b[4];
+    sscanf( s, "%u.%u.%u.%u", &b[0], &b[1], &b[2], &b[3] );
+    return htonl( b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3] );
+}
+
+#define LOCALHOST addr( "127.0.0.1" )
+#define SILENT    addr( "127.0.0.3" )
+
+static int need_lab( void )
+{
+    if (!lab) skip( "needs the loopback lab (--lab): silent and rejecting addresses\n" );
+    return lab;
+}
+
+static BYTE *alloc_reply( DWORD size )
+{
+    BYTE *buf = malloc( size + 64 );
+    memset( buf, FILL, size + 64 );
+    return buf;
+}
+
+/* index of the first byte from..to that is not FILL, or -1 */
+static int touched( const BYTE *buf, size_t from, size_t to )
+{
+    size_t i;
+    for (i = from; i < to; i++) if (buf[i] != FILL) return (int)i;
+    return -1;
+}
+
+static void fill_payload( BYTE *data, size_t size, BYTE seed )
+{
+    size_t i;
+    for (i = 0; i < size; i++) data[i] = (BYTE)(seed + i * 7);
+}
+
+/* Checks a successful echo reply of data[size] from `from` in buf. */
+#define check_echo(a,b,c,d) check_echo_(__LINE__, a, b, c, d)
+static void check_echo_( int line, const BYTE *buf, IPAddr from, const BYTE *data, WORD size )
+{
+    const ICMP_ECHO_REPLY *r = (const ICMP_ECHO_REPLY *)buf;
+
+    winetest_line = line;
+    winetest_ok( r->Address == from, "Address %#lx, expected %#lx\n", r->Address, from );
+    winetest_ok( r->Status == IP_SUCCESS, "Status %lu\n", r->Status );
+    winetest_ok( r->RoundTripTime < 1000, "RoundTripTime %lu\n", r->RoundTripTime );
+    winetest_ok( r->DataSize == size, "DataSize %u, expected %u\n", r->DataSize, size );
+    winetest_ok( r->Reserved == 1, "Reserved (reply count) %u\n", r->Reserved );
+    winetest_ok( r->Options.Ttl != 0, "reply Ttl 0\n" );
+    winetest_ok( (BYTE *)r->Data == buf + REPLY_SIZE + ((r->Options.OptionsSize + 3) & ~3),
+                 "Data %p, buffer %p, OptionsSize %u\n", r->Data, buf, r->Options.OptionsSize );
+    if ((BYTE *)r->Data == buf + REPLY_SIZE + ((r->Options.OptionsSize + 3) & ~3))
+        winetest_ok( !memcmp( r->Data, data, size ), "reply data differs\n" );
+}
+
+/* Checks a buffer holding a failure Status: zeroed but Status, nothing after. */
+#define check_failure(a,b,c) check_failure_(__LINE__, a, b, c)
+static void check_failure_( int line, const BYTE *buf, DWORD status, DWORD buf_size )
+{
+    const ICMP_ECHO_REPLY *r = (const ICMP_ECHO_REPLY *)buf;
+    ICMP_ECHO_REPLY zero;
+
+    winetest_line = line;
+    memset( &zero, 0, sizeof(zero) );
+    zero.Status = status;
+    winetest_ok( r->Status == status, "Status %lu, expected %lu\n", r->Status, status );
+    winetest_ok( !memcmp( r, &zero, sizeof(zero) ),
+                 "struct not zeroed: Address %#lx RTT %lu DataSize %u Reserved %u Data %p Ttl %u\n",
+                 r->Address, r->RoundTripTime, r->DataSize, r->Reserved, r->Data, r->Options.Ttl );
+    winetest_ok( touched( buf, REPLY_SIZE, buf_size ) == -1, "byte %d written after the struct\n",
+                 touched( buf, REPLY_SIZE, buf_size ) );
+}
+
+/* ---- handles ---- */
+
+static void test_handles( void )
+{
+    HANDLE h1, h2;
+    BOOL ret;
+
+    h1 = pIcmpCreateFile();
+    ok( h1 != INVALID_HANDLE_VALUE && h1 != NULL, "IcmpCreateFile returned %p\n", h1 );
+    h2 = pIcmpCreateFile();
+    ok( h2 != INVALID_HANDLE_VALUE && h2 != h1, "second handle %p, first %p\n", h2, h1 );
+    ok( pIcmpCloseHandle( h1 ), "IcmpCloseHandle failed %lu\n", GetLastError() );
+    ok( pIcmpCloseHandle( h2 ), "IcmpCloseHandle failed %lu\n", GetLastError() );
+
+    SetLastError( 0xdeadbeef );
+    ret = pIcmpCloseHandle( INVALID_HANDLE_VALUE );
+    ok( !ret && GetLastError() == ERROR_INVALID_HANDLE, "INVALID_HANDLE_VALUE: %d, error %lu\n", ret, GetLastError() );
+    SetLastError( 0xdeadbeef );
+    ret = pIcmpCloseHandle( NULL );
+    ok( !ret && GetLastError() == ERROR_INVALID_HANDLE, "NULL: %d, error %lu\n", ret, GetLastError() );
+}
+
+/* ---- argument checks, in order ---- */
+
+static DWORD call2ex( HANDLE h, HANDLE event, PIO_APC_ROUTINE apc, IPAddr src, IPAddr dst, void *data, WORD size,
+                      void *reply, DWORD reply_size )
+{
+    SetLastError( 0xdeadbeef );
+    return pIcmpSendEcho2Ex( h, event, apc, NULL, src, dst, data, size, NULL, reply, reply_size, 1000 );
+}
+
+static LONG apc_calls;
+static void NTAPI counting_apc( void *context, IO_STATUS_BLOCK *iosb, ULONG reserved )
+{
+    InterlockedIncrement( &apc_calls );
+}
+
+static void test_bad_handles( void )
+{
+    BYTE data[32], *buf = alloc_reply( 256 );
+    HANDLE event = CreateEventA( NULL, TRUE, FALSE, NULL ), closed = pIcmpCreateFile();
+    HANDLE bogus[4];
+    DWORD ret;
+    int i;
+
+    pIcmpCloseHandle( closed );
+    bogus[0] = INVALID_HANDLE_VALUE;
+    bogus[1] = event;
+    bogus[2] = closed;
+    bogus[3] = (HANDLE)(ULONG_PTR)0x12345678;
+    fill_payload( data, sizeof(data), 1 );
+
+    for (i = 0; i < 4; i++)
+    {
+        ret = call2ex( bogus[i], NULL, NULL, 0, LOCALHOST, data, sizeof(data), buf, 256 );
+        ok( !ret && GetLastError() == ERROR_INVALID_PARAMETER, "handle %d (%p): %lu, error %lu\n", i, bogus[i],
+            ret, GetLastError() );
+        ret = pIcmpSendEcho( bogus[i], LOCALHOST, data, sizeof(data), NULL, buf, 256, 1000 );
+        ok( !ret && GetLastError() == ERROR_INVALID_PARAMETER, "IcmpSendEcho handle %d: %lu, error %lu\n", i,
+            ret, GetLastError() );
+        ret = call2ex( bogus[i], event, NULL, 0, LOCALHOST, data, sizeof(data), buf, 256 );
+        ok( !ret && GetLastError() == ERROR_INVALID_PARAMETER, "async handle %d: %lu, error %lu\n", i, ret,
+            GetLastError() );
+        ok( WaitForSingleObject( event, 0 ) == WAIT_TIMEOUT, "event signalled after an argument error\n" );
+    }
+    ok( touched( buf, 0, 256 ) == -1, "buffer written by failed calls\n" );
+    CloseHandle( event );
+    free( buf );
+}
+
+static void test_arg_order( void )
+{
+    BYTE data[32], *buf = alloc_reply( 512 );
+    HANDLE h = pIcmpCreateFile(), event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    IPAddr nonlocal = addr( "198.18.255.254" );   /* bound to, never sent to */
+    DWORD ret;
+
+    fill_payload( data, sizeof(data), 2 );
+    apc_calls = 0;
+
+    /* bad handle wins over everything */
+    ret = call2ex( INVALID_HANDLE_VALUE, NULL, NULL, 0, 0, data, sizeof(data), NULL, 0 );
+    ok( !ret && GetLastError() == ERROR_INVALID_PARAMETER, "all bad: %lu, error %lu\n", ret, GetLastError() );
+    /* NULL reply buffer */
+    ret = call2ex( h, NULL, NULL, 0, LOCALHOST, data, sizeof(data), NULL, 512 );
+    ok( !ret && GetLastError() == ERROR_INVALID_PARAMETER, "NULL reply: %lu, error %lu\n", ret, GetLastError() );
+    ret = call2ex( h, NULL, NULL, 0, 0, data, sizeof(data), NULL, 512 );
+    ok( !ret && GetLastError() == ERROR_INVALID_PARAMETER, "NULL reply before dest 0: error %lu\n", GetLastError() );
+    /* ReplySize below the struct, 0 included */
+    ret = call2ex( h, NULL, NULL, 0, LOCALHOST, data, sizeof(data), buf, 0 );
+    ok( !ret && GetLastError() == ERROR_INVALID_PARAMETER, "ReplySize 0: %lu, error %lu\n", ret, GetLastError() );
+    ret = call2ex( h, NULL, NULL, 0, LOCALHOST, NULL, 0, buf, REPLY_SIZE - 1 );
+    ok( !ret && GetLastError() == ERROR_INVALID_PARAMETER, "ReplySize struct-1: %lu, error %lu\n", ret,
+        GetLastError() );
+    ret = call2ex( h, NULL, NULL, 0, 0, data, sizeof(data), buf, REPLY_SIZE - 1 );
+    ok( !ret && GetLastError() == ERROR_INVALID_PARAMETER, "small reply before dest 0: error %lu\n", GetLastError() );
+    /* destination 0.0.0.0 */
+    ret = call2ex( h, NULL, NULL, 0, 0, data, sizeof(data), buf, 512 );
+    ok( !ret && GetLastError() == ERROR_INVALID_NETNAME, "dest 0: %lu, error %lu\n", ret, GetLastError() );
+    ret = call2ex( h, NULL, NULL, 0, 0, data, sizeof(data), buf, REPLY_SIZE );
+    ok( !ret && GetLastError() == ERROR_INVALID_NETNAME, "dest 0 before size for data: error %lu\n",
+        GetLastError() );
+    /* source that is not an address of this machine */
+    ret = call2ex( h, NULL, NULL, nonlocal, LOCALHOST, data, sizeof(data), buf, 512 );
+    ok( !ret && GetLastError() == ERROR_INVALID_NETNAME, "non-local source: %lu, error %lu\n", ret,
+        GetLastError() );
+    ret = call2ex( h, NULL, NULL, nonlocal, LOCALHOST, data, sizeof(data), buf, REPLY_SIZE );
+    ok( !ret && GetLastError() == ERROR_INVALID_NETNAME, "source before size for data: error %lu\n",
+        GetLastError() );
+    /* reply buffer too small for the data */
+    ret = call2ex( h, NULL, NULL, 0, LOCALHOST, data, sizeof(data), buf, REPLY_SIZE + sizeof(data) - 1 );
+    ok( !ret && GetLastError() == IP_GENERAL_FAILURE, "struct + size - 1: %lu, error %lu\n", ret, GetLastError() );
+    ret = call2ex( h, NULL, NULL, 0, LOCALHOST, data, sizeof(data), buf, REPLY_SIZE );
+    ok( !ret && GetLastError() == IP_GENERAL_FAILURE, "struct only: %lu, error %lu\n", ret, GetLastError() );
+
+    /* asynchronous calls with argument errors: no event, no APC */
+    ret = call2ex( h, event, NULL, 0, 0, data, sizeof(data), buf, 512 );
+    ok( !ret && GetLastError() == ERROR_INVALID_NETNAME, "async dest 0: error %lu\n", GetLastError() );
+    ret = call2ex( h, event, NULL, 0, LOCALHOST, data, sizeof(data), buf, REPLY_SIZE );
+    ok( !ret && GetLastError() == IP_GENERAL_FAILURE, "async short buffer: error %lu\n", GetLastError() );
+    ret = call2ex( h, NULL, counting_apc, 0, 0, data, sizeof(data), buf, 512 );
+    ok( !ret && GetLastError() == ERROR_INVALID_NETNAME, "apc dest 0: error %lu\n", GetLastError() );
+    ret = call2ex( h, NULL, counting_apc, nonlocal, LOCALHOST, data, sizeof(data), buf, 512 );
+    ok( !ret && GetLastError() == ERROR_INVALID_NETNAME, "apc non-local source: error %lu\n", GetLastError() );
+    ok( WaitForSingleObject( event, 100 ) == WAIT_TIMEOUT, "event signalled after argument errors\n" );
+    SleepEx( 100, TRUE );
+    ok( apc_calls == 0, "%ld APCs after argument errors\n", apc_calls );
+    ok( touched( buf, 0, 512 ) == -1, "buffer written by failed calls (byte %d)\n", touched( buf, 0, 512 ) );
+
+    pIcmpCloseHandle( h );
+    CloseHandle( event );
+    free( buf );
+}
+
+/* ---- synchronous echo ---- */
+
+static void test_sync_echo( void )
+{
+    static const char *targets[] = { "127.0.0.1", "127.0.0.2", "127.1.2.3" };
+    BYTE data[32], *buf = alloc_reply( 1024 );
+    HANDLE h = pIcmpCreateFile();
+    DWORD ret;
+    size_t i;
+
+    fill_payload( data, sizeof(data), 3 );
+    for (i = 0; i < ARRAY_SIZE(targets); i++)
+    {
+        memset( buf, FILL, 1024 );
+        SetLastError( 0xdeadbeef );
+        ret = pIcmpSendEcho( h, addr( targets[i] ), data, sizeof(data), NULL, buf, 1024, 2000 );
+        ok( ret == 1, "%s: IcmpSendEcho returned %lu, error %lu\n", targets[i], ret, GetLastError() );
+        ok( GetLastError() == 0, "%s: last error %lu\n", targets[i], GetLastError() );
+        if (ret) check_echo( buf, addr( targets[i] ), data, sizeof(data) );
+        /* nothing written past struct + data although ReplySize says 1024 */
+        ok( touched( buf, REPLY_SIZE + sizeof(data), 1024 ) == -1, "%s: byte %d written past the reply\n",
+            targets[i], touched( buf, REPLY_SIZE + sizeof(data), 1024 ) );
+    }
+
+    /* IcmpSendEcho2 and IcmpSendEcho2Ex, synchronous */
+    memset( buf, FILL, 1024 );
+    ret = pIcmpSendEcho2( h, NULL, NULL, NULL, LOCALHOST, data, sizeof(data), NULL, buf, 1024, 2000 );
+    ok( ret == 1, "IcmpSendEcho2 returned %lu, error %lu\n", ret, GetLastError() );
+    if (ret) check_echo( buf, LOCALHOST, data, sizeof(data) );
+    memset( buf, FILL, 1024 );
+    ret = pIcmpSendEcho2Ex( h, NULL, NULL, NULL, 0, LOCALHOST, data, sizeof(data), NULL, buf, 1024, 2000 );
+    ok( ret == 1, "IcmpSendEcho2Ex returned %lu, error %lu\n", ret, GetLastError() );
+    if (ret) check_echo( buf, LOCALHOST, data, sizeof(data) );
+
+    pIcmpCloseHandle( h );
+    free( buf );
+}
+
+static void test_sizes( void )
+{
+    BYTE *data = malloc( 65535 ), *buf;
+    HANDLE h = pIcmpCreateFile();
+    static const WORD sizes[] = { 0, 1, 7, 8, 255, 1472, 1473, 8000, 65500 };
+    DWORD ret, size;
+    size_t i;
+
+    fill_payload( data, 65535, 4 );
+    /* ReplySize exactly struct + RequestSize succeeds: no 8 extra bytes, no IOSB space */
+    for (i = 0; i < ARRAY_SIZE(sizes); i++)
+    {
+        size = REPLY_SIZE + sizes[i];
+        buf = alloc_reply( size );
+        SetLastError( 0xdeadbeef );
+        ret = pIcmpSendEcho( h, LOCALHOST, data, sizes[i], NULL, buf, size, 2000 );
+        ok( ret == 1, "size %u: returned %lu, error %lu\n", sizes[i], ret, GetLastError() );
+        if (ret) check_echo( buf, LOCALHOST, data, sizes[i] );
+        ok( touched( buf, size, size + 64 ) == -1, "size %u: wrote past ReplySize\n", sizes[i] );
+        free( buf );
+    }
+
+    /* RequestSize 0 with RequestData NULL */
+    buf = alloc_reply( 256 );
+    ret = pIcmpSendEcho( h, LOCALHOST, NULL, 0, NULL, buf, 256, 2000 );
+    ok( ret == 1, "NULL data, size 0: returned %lu, error %lu\n", ret, GetLastError() );
+    if (ret) check_echo( buf, LOCALHOST, data, 0 );
+    free( buf );
+
+    /* above 65500 bytes: unsure on Windows, IP_GENERAL_FAILURE or ERROR_INVALID_PARAMETER */
+    buf = alloc_reply( REPLY_SIZE + 65535 );
+    SetLastError( 0xdeadbeef );
+    ret = pIcmpSendEcho( h, LOCALHOST, data, 65501, NULL, buf, REPLY_SIZE + 65535, 2000 );
+    ok( !ret && (GetLastError() == IP_GENERAL_FAILURE || GetLastError() == ERROR_INVALID_PARAMETER),
+        "65501 bytes: returned %lu, error %lu\n", ret, GetLastError() );
+    free( buf );
+
+    pIcmpCloseHandle( h );
+    free( data );
+}
+
+static void test_timeout_values( void )
+{
+    BYTE data[16], *buf = alloc_reply( 256 );
+    HANDLE h = pIcmpCreateFile();
+    DWORD ret;
+
+    fill_payload( data, sizeof(data), 5 );
+    /* unsure on Windows: success, or ERROR_INVALID_PARAMETER; a timeout is also
+     * what a literal 0 ms can give */
+    SetLastError( 0xdeadbeef );
+    ret = pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), NULL, buf, 256, 0 );
+    ok( ret == 1 || (!ret && (GetLastError() == ERROR_INVALID_PARAMETER || GetLastError() == IP_REQ_TIMED_OUT)),
+        "Timeout 0: returned %lu, error %lu\n", ret, GetLastError() );
+    if (ret) check_echo( buf, LOCALHOST, data, sizeof(data) );
+    memset( buf, FILL, 256 );
+    SetLastError( 0xdeadbeef );
+    ret = pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), NULL, buf, 256, 0xffffffff );
+    ok( ret == 1 || (!ret && GetLastError() == ERROR_INVALID_PARAMETER),
+        "Timeout INFINITE: returned %lu, error %lu\n", ret, GetLastError() );
+    if (ret) check_echo( buf, LOCALHOST, data, sizeof(data) );
+    pIcmpCloseHandle( h );
+    free( buf );
+}
+
+/* ---- IcmpParseReplies ---- */
+
+static void test_parse_replies( void )
+{
+    BYTE data[32], *buf = alloc_reply( 256 );
+    ICMP_ECHO_REPLY *r = (ICMP_ECHO_REPLY *)buf;
+    HANDLE h = pIcmpCreateFile();
+    DWORD ret;
+
+    fill_payload( data, sizeof(data), 6 );
+    ret = pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), NULL, buf, 256, 2000 );
+    ok( ret == 1, "IcmpSendEcho returned %lu\n", ret );
+    ret = pIcmpParseReplies( buf, 256 );
+    ok( ret == 1, "IcmpParseReplies returned %lu\n", ret );
+    ok( r->Reserved == 0, "Reserved %u after parsing\n", r->Reserved );
+    SetLastError( 0xdeadbeef );
+    ret = pIcmpParseReplies( buf, 256 );
+    ok( ret == 0 && GetLastError() == 0, "second parse: %lu, error %lu (Status 0)\n", ret, GetLastError() );
+
+    memset( buf, 0, REPLY_SIZE );
+    r->Status = IP_REQ_TIMED_OUT;
+    SetLastError( 0xdeadbeef );
+    ret = pIcmpParseReplies( buf, 256 );
+    ok( ret == 0 && GetLastError() == IP_REQ_TIMED_OUT, "timed-out buffer: %lu, error %lu\n", ret,
+        GetLastError() );
+    r->Status = IP_DEST_HOST_UNREACHABLE;
+    r->Reserved = 1;
+    ret = pIcmpParseReplies( buf, 256 );
+    ok( ret == 1 && r->Reserved == 0, "error reply: %lu, Reserved %u\n", ret, r->Reserved );
+
+    pIcmpCloseHandle( h );
+    free( buf );
+}
+
+/* ---- options ---- */
+
+struct options32
+{
+    UCHAR Ttl, Tos, Flags, OptionsSize;
+    ULONG OptionsData;   /* a 32-bit pointer */
+};
+
+static void test_options( void )
+{
+    BYTE data[32], *buf = alloc_reply( 512 ), rr[40], ts[40], *page;
+    ICMP_ECHO_REPLY *r = (ICMP_ECHO_REPLY *)buf;
+    IP_OPTION_INFORMATION opts;
+    struct options32 *opts32;
+    HANDLE h = pIcmpCreateFile();
+    DWORD ret;
+    BYTE *options;
+
+    fill_payload( data, sizeof(data), 7 );
+
+    /* TTL 0 means the default; TTL 1 and 255 reach loopback */
+    memset( &opts, 0, sizeof(opts) );
+    ret = pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), &opts, buf, 512, 2000 );
+    ok( ret == 1, "Ttl 0: returned %lu, error %lu\n", ret, GetLastError() );
+    opts.Ttl = 1;
+    ret = pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), &opts, buf, 512, 2000 );
+    ok( ret == 1, "Ttl 1: returned %lu, error %lu\n", ret, GetLastError() );
+    if (ret) check_echo( buf, LOCALHOST, data, sizeof(data) );
+    opts.Ttl = 255;
+    opts.Flags = IP_FLAG_DF;
+    ret = pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), &opts, buf, 512, 2000 );
+    ok( ret == 1, "Ttl 255 DF: returned %lu, error %lu\n", ret, GetLastError() );
+    if (ret) check_echo( buf, LOCALHOST, data, sizeof(data) );
+
+    /* TOS: the reply carries it back on Linux loopback */
+    memset( &opts, 0, sizeof(opts) );
+    opts.Tos = 0x10;
+    memset( buf, FILL, 512 );
+    ret = pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), &opts, buf, 512, 2000 );
+    ok( ret == 1, "Tos: returned %lu, error %lu\n", ret, GetLastError() );
+    if (ret)
+    {
+        check_echo( buf, LOCALHOST, data, sizeof(data) );
+        ok( r->Options.Tos == 0x10 || broken( r->Options.Tos == 0 ), "reply Tos %#x\n", r->Options.Tos );
+        ok( !(r->Options.Flags & ~IP_FLAG_DF), "reply Flags %#x\n", r->Options.Flags );
+    }
+
+    /* record route: the reply carries options, padded to 4, data after them */
+    memset( rr, 0, sizeof(rr) );
+    rr[0] = IP_OPT_RR;
+    rr[1] = 39;
+    rr[2] = 4;
+    memset( &opts, 0, sizeof(opts) );
+    opts.OptionsData = rr;
+    opts.OptionsSize = 39;
+    memset( buf, FILL, 512 );
+    ret = pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), &opts, buf, 512, 2000 );
+    ok( ret == 1, "record route: returned %lu, error %lu\n", ret, GetLastError() );
+    if (ret)
+    {
+        options = r->Options.OptionsData;
+        check_echo( buf, LOCALHOST, data, sizeof(data) );
+        ok( r->Options.OptionsSize >= 39 && r->Options.OptionsSize <= 40, "reply OptionsSize %u\n",
+            r->Options.OptionsSize );
+        ok( options == buf + REPLY_SIZE, "OptionsData %p, buffer %p\n", options, buf );
+        if (options == buf + REPLY_SIZE)
+        {
+            ok( options[0] == IP_OPT_RR && options[1] == 39, "reply option %#x len %u\n", options[0], options[1] );
+            ok( options[2] > 4, "record route pointer %u: no hop recorded\n", options[2] );
+        }
+        ok( touched( buf, REPLY_SIZE + 40 + sizeof(data), 512 ) == -1, "wrote past the reply\n" );
+    }
+
+    /* timestamp */
+    memset( ts, 0, sizeof(ts) );
+    ts[0] = IP_OPT_TS;
+    ts[1] = 36;
+    ts[2] = 5;
+    ts[3] = 0;  /* timestamps only */
+    opts.OptionsData = ts;
+    opts.OptionsSize = 36;
+    memset( buf, FILL, 512 );
+    ret = pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), &opts, buf, 512, 2000 );
+    ok( ret == 1, "timestamp: returned %lu, error %lu\n", ret, GetLastError() );
+    if (ret)
+    {
+        check_echo( buf, LOCALHOST, data, sizeof(data) );
+        ok( r->Options.OptionsSize == 36, "reply OptionsSize %u\n", r->Options.OptionsSize );
+        if (r->Options.OptionsSize) ok( r->Options.OptionsData[0] == IP_OPT_TS, "option %#x\n", r->Options.OptionsData[0] );
+    }
+
+    /* OptionsSize 0: OptionsData is never read. A 64-bit caller may pass the
+     * 8-byte IP_OPTION_INFORMATION32 at the very end of readable memory. */
+    page = VirtualAlloc( NULL, 0x2000, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE );
+    VirtualProtect( page + 0x1000, 0x1000, PAGE_NOACCESS, &ret );
+    opts32 = (struct options32 *)(page + 0x1000 - sizeof(*opts32));
+    opts32->Ttl = 64;
+    opts32->Tos = 0;
+    opts32->Flags = IP_FLAG_DF;
+    opts32->OptionsSize = 0;
+    opts32->OptionsData = 0xdeadbeef;
+    ret = pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), (IP_OPTION_INFORMATION *)opts32, buf, 512, 2000 );
+    ok( ret == 1, "32-bit options struct: returned %lu, error %lu\n", ret, GetLastError() );
+    opts.OptionsSize = 0;
+    opts.OptionsData = (BYTE *)(ULONG_PTR)0xdeadbeef;
+    ret = pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), &opts, buf, 512, 2000 );
+    ok( ret == 1, "garbage OptionsData with size 0: returned %lu, error %lu\n", ret, GetLastError() );
+    VirtualFree( page, 0, MEM_RELEASE );
+
+    /* more than 40 bytes of options cannot be sent */
+    {
+        BYTE big[44];
+        memset( big, IP_OPT_NOP, sizeof(big) );
+        opts.OptionsData = big;
+        opts.OptionsSize = sizeof(big);
+        SetLastError( 0xdeadbeef );
+        ret = pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), &opts, buf, 512, 2000 );
+        ok( !ret && (GetLastError() == IP_BAD_OPTION || GetLastError() == ERROR_INVALID_PARAMETER ||
+                     GetLastError() == IP_GENERAL_FAILURE),
+            "44 option bytes: returned %lu, error %lu\n", ret, GetLastError() );
+    }
+
+    pIcmpCloseHandle( h );
+    free( buf );
+}
+
+/* ---- asynchronous: event ---- */
+
+static void test_event( void )
+{
+    BYTE data[32], *buf = alloc_reply( 256 );
+    HANDLE h = pIcmpCreateFile(), event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    DWORD ret;
+
+    fill_payload( data, sizeof(data), 8 );
+    apc_calls = 0;
+    SetLastError( 0xdeadbeef );
+    ret = pIcmpSendEcho2( h, event, NULL, NULL, LOCALHOST, data, sizeof(data), NULL, buf, 256, 2000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "returned %lu, error %lu\n", ret, GetLastError() );
+    ok( WaitForSingleObject( event, 3000 ) == WAIT_OBJECT_0, "event not signalled\n" );
+    check_echo( buf, LOCALHOST, data, sizeof(data) );
+    ok( touched( buf, REPLY_SIZE + sizeof(data), 256 ) == -1, "wrote past the reply\n" );
+    ret = pIcmpParseReplies( buf, 256 );
+    ok( ret == 1, "IcmpParseReplies returned %lu\n", ret );
+
+    /* event and APC: only the event */
+    ResetEvent( event );
+    memset( buf, FILL, 256 );
+    ret = pIcmpSendEcho2Ex( h, event, counting_apc, (void *)1, 0, LOCALHOST, data, sizeof(data), NULL, buf, 256, 2000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "event+apc: returned %lu, error %lu\n", ret, GetLastError() );
+    ok( WaitForSingleObject( event, 3000 ) == WAIT_OBJECT_0, "event not signalled\n" );
+    check_echo( buf, LOCALHOST, data, sizeof(data) );
+    SleepEx( 200, TRUE );
+    ok( apc_calls == 0, "APC called %ld times although an event was given\n", apc_calls );
+
+    /* an auto-reset event (Mozilla VPN) */
+    CloseHandle( event );
+    event = CreateEventA( NULL, FALSE, FALSE, NULL );
+    memset( buf, FILL, 256 );
+    ret = pIcmpSendEcho2Ex( h, event, NULL, NULL, 0, LOCALHOST, data, sizeof(data), NULL, buf, 256, 2000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "auto-reset: returned %lu, error %lu\n", ret, GetLastError() );
+    ok( WaitForSingleObject( event, 3000 ) == WAIT_OBJECT_0, "auto-reset event not signalled\n" );
+    ok( WaitForSingleObject( event, 0 ) == WAIT_TIMEOUT, "signalled twice\n" );
+    check_echo( buf, LOCALHOST, data, sizeof(data) );
+
+    pIcmpCloseHandle( h );
+    CloseHandle( event );
+    free( buf );
+}
+
+/* ---- asynchronous: APC ---- */
+
+struct apc_record
+{
+    LONG calls;
+    DWORD thread;
+    void *context;
+    NTSTATUS status;
+    ULONG_PTR information;
+    void *iosb;
+    ULONG reserved;
+};
+static struct apc_record apc_rec;
+
+static void NTAPI record_apc( void *context, IO_STATUS_BLOCK *iosb, ULONG reserved )
+{
+    apc_rec.calls++;
+    apc_rec.thread = GetCurrentThreadId();
+    apc_rec.context = context;
+    apc_rec.status = iosb->Status;
+    apc_rec.information = iosb->Information;
+    apc_rec.iosb = iosb;
+    apc_rec.reserved = reserved;
+}
+
+static void test_apc( void )
+{
+    BYTE data[32], *buf = alloc_reply( 256 );
+    HANDLE h = pIcmpCreateFile();
+    DWORD ret, i;
+
+    fill_payload( data, sizeof(data), 9 );
+    memset( &apc_rec, 0, sizeof(apc_rec) );
+    SetLastError( 0xdeadbeef );
+    ret = pIcmpSendEcho2( h, NULL, record_apc, (void *)0x1234, LOCALHOST, data, sizeof(data), NULL, buf, 256, 2000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "returned %lu, error %lu\n", ret, GetLastError() );
+    Sleep( 200 );  /* not alertable: the APC must wait */
+    ok( apc_rec.calls == 0, "APC ran outside an alertable wait\n" );
+    for (i = 0; i < 30 && !apc_rec.calls; i++) SleepEx( 100, TRUE );
+    ok( apc_rec.calls == 1, "APC called %ld times\n", apc_rec.calls );
+    ok( apc_rec.thread == GetCurrentThreadId(), "APC ran on thread %lx\n", apc_rec.thread );
+    ok( apc_rec.context == (void *)0x1234, "context %p\n", apc_rec.context );
+    ok( apc_rec.status == 0, "iosb Status %#lx\n", apc_rec.status );
+    ok( apc_rec.information == REPLY_SIZE + sizeof(data), "iosb Information %Iu\n", apc_rec.information );
+    ok( (BYTE *)apc_rec.iosb < buf || (BYTE *)apc_rec.iosb >= buf + 256 + 64, "iosb %p inside the reply buffer\n",
+        apc_rec.iosb );
+    ok( apc_rec.reserved == 0, "reserved %lu\n", apc_rec.reserved );
+    check_echo( buf, LOCALHOST, data, sizeof(data) );
+    ok( touched( buf, REPLY_SIZE + sizeof(data), 256 ) == -1, "wrote past the reply\n" );
+
+    pIcmpCloseHandle( h );
+    free( buf );
+}
+
+/* ---- completion after IcmpCloseHandle and after the thread exits ---- */
+
+static void test_close_pending( void )
+{
+    BYTE data[32], *buf = alloc_reply( 256 );
+    HANDLE h = pIcmpCreateFile(), event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    DWORD ret;
+
+    fill_payload( data, sizeof(data), 10 );
+    ret = pIcmpSendEcho2( h, event, NULL, NULL, LOCALHOST, data, sizeof(data), NULL, buf, 256, 2000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "returned %lu, error %lu\n", ret, GetLastError() );
+    ok( pIcmpCloseHandle( h ), "close failed\n" );
+    ok( WaitForSingleObject( event, 3000 ) == WAIT_OBJECT_0, "event not signalled after close\n" );
+    check_echo( buf, LOCALHOST, data, sizeof(data) );
+
+    if (lab)
+    {
+        h = pIcmpCreateFile();
+        ResetEvent( event );
+        memset( buf, FILL, 256 );
+        ret = pIcmpSendEcho2( h, event, NULL, NULL, SILENT, data, sizeof(data), NULL, buf, 256, 300 );
+        ok( !ret && GetLastError() == ERROR_IO_PENDING, "silent: returned %lu, error %lu\n", ret, GetLastError() );
+        ok( pIcmpCloseHandle( h ), "close failed\n" );
+        ok( WaitForSingleObject( event, 5000 ) == WAIT_OBJECT_0, "pending request never completed after close\n" );
+        check_failure( buf, IP_REQ_TIMED_OUT, 256 );
+    }
+    CloseHandle( event );
+    free( buf );
+}
+
+struct thread_args
+{
+    HANDLE h, event;
+    BYTE *buf;
+    BYTE data[32];
+    PIO_APC_ROUTINE apc;
+    IPAddr dst;
+    DWORD timeout;
+    DWORD ret, err;
+};
+
+static DWORD CALLBACK send_and_exit( void *arg )
+{
+    struct thread_args *a = arg;
+    a->ret = pIcmpSendEcho2( a->h, a->event, a->apc, NULL, a->dst, a->data, sizeof(a->data), NULL, a->buf,
+                             256, a->timeout );
+    a->err = GetLastError();
+    return 0;
+}
+
+static void test_thread_exit( void )
+{
+    struct thread_args a;
+    HANDLE thread;
+
+    memset( &a, 0, sizeof(a) );
+    a.h = pIcmpCreateFile();
+    a.event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    a.buf = alloc_reply( 256 );
+    a.dst = LOCALHOST;
+    a.timeout = 2000;
+    fill_payload( a.data, sizeof(a.data), 11 );
+
+    /* the event completes although the requesting thread is gone */
+    thread = CreateThread( NULL, 0, send_and_exit, &a, 0, NULL );
+    WaitForSingleObject( thread, INFINITE );
+    CloseHandle( thread );
+    ok( !a.ret && a.err == ERROR_IO_PENDING, "returned %lu, error %lu\n", a.ret, a.err );
+    ok( WaitForSingleObject( a.event, 3000 ) == WAIT_OBJECT_0, "event not signalled\n" );
+    check_echo( a.buf, LOCALHOST, a.data, sizeof(a.data) );
+
+    /* an APC for a thread that has exited is dropped, without harm */
+    apc_calls = 0;
+    a.event = NULL;
+    a.apc = counting_apc;
+    a.dst = lab ? SILENT : LOCALHOST;
+    a.timeout = 200;
+    memset( a.buf, FILL, 256 );
+    thread = CreateThread( NULL, 0, send_and_exit, &a, 0, NULL );
+    WaitForSingleObject( thread, INFINITE );
+    CloseHandle( thread );
+    ok( !a.ret && a.err == ERROR_IO_PENDING, "apc: returned %lu, error %lu\n", a.ret, a.err );
+    SleepEx( 600, TRUE );
+    ok( apc_calls == 0, "APC ran on the wrong thread\n" );
+    if (lab) check_failure( a.buf, IP_REQ_TIMED_OUT, 256 );
+    else check_echo( a.buf, LOCALHOST, a.data, sizeof(a.data) );
+
+    pIcmpCloseHandle( a.h );
+    free( a.buf );
+}
+
+/* ---- timeouts (lab) ---- */
+
+static void test_timeouts( void )
+{
+    BYTE data[32], *buf = alloc_reply( 256 );
+    HANDLE h = pIcmpCreateFile(), event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    DWORD ret, start, elapsed, i;
+
+    if (!need_lab()) goto done;
+    fill_payload( data, sizeof(data), 12 );
+
+    start = GetTickCount();
+    SetLastError( 0xdeadbeef );
+    ret = pIcmpSendEcho( h, SILENT, data, sizeof(data), NULL, buf, 256, 500 );
+    elapsed = GetTickCount() - start;
+    ok( !ret && GetLastError() == IP_REQ_TIMED_OUT, "sync: returned %lu, error %lu\n", ret, GetLastError() );
+    ok( elapsed >= 450 && elapsed < 3000, "sync timeout took %lu ms\n", elapsed );
+    check_failure( buf, IP_REQ_TIMED_OUT, 256 );
+    SetLastError( 0xdeadbeef );
+    ret = pIcmpParseReplies( buf, 256 );
+    ok( !ret && GetLastError() == IP_REQ_TIMED_OUT, "parse: returned %lu, error %lu\n", ret, GetLastError() );
+
+    /* event */
+    memset( buf, FILL, 256 );
+    ret = pIcmpSendEcho2( h, event, NULL, NULL, SILENT, data, sizeof(data), NULL, buf, 256, 300 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "event: returned %lu, error %lu\n", ret, GetLastError() );
+    ok( WaitForSingleObject( event, 5000 ) == WAIT_OBJECT_0, "timeout did not signal the event\n" );
+    check_failure( buf, IP_REQ_TIMED_OUT, 256 );
+
+    /* APC: Status 0, Information = the struct */
+    memset( &apc_rec, 0, sizeof(apc_rec) );
+    memset( buf, FILL, 256 );
+    ret = pIcmpSendEcho2( h, NULL, record_apc, NULL, SILENT, data, sizeof(data), NULL, buf, 256, 300 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "apc: returned %lu, error %lu\n", ret, GetLastError() );
+    for (i = 0; i < 50 && !apc_rec.calls; i++) SleepEx( 100, TRUE );
+    ok( apc_rec.calls == 1, "timeout APC called %ld times\n", apc_rec.calls );
+    ok( apc_rec.status == 0, "iosb Status %#lx\n", apc_rec.status );
+    ok( apc_rec.information == REPLY_SIZE, "iosb Information %Iu\n", apc_rec.information );
+    check_failure( buf, IP_REQ_TIMED_OUT, 256 );
+
+    /* a reply from elsewhere does not complete a request to the silent host */
+    {
+        BYTE *buf2 = alloc_reply( 256 );
+        ResetEvent( event );
+        memset( buf, FILL, 256 );
+        ret = pIcmpSendEcho2( h, event, NULL, NULL, SILENT, data, sizeof(data), NULL, buf, 256, 600 );
+        ok( !ret && GetLastError() == ERROR_IO_PENDING, "returned %lu\n", ret );
+        ret = pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), NULL, buf2, 256, 2000 );
+        ok( ret == 1, "echo beside a pending one: %lu\n", ret );
+        ok( WaitForSingleObject( event, 0 ) == WAIT_TIMEOUT, "silent request completed by another reply\n" );
+        ok( WaitForSingleObject( event, 5000 ) == WAIT_OBJECT_0, "never completed\n" );
+        check_failure( buf, IP_REQ_TIMED_OUT, 256 );
+        free( buf2 );
+    }
+done:
+    pIcmpCloseHandle( h );
+    CloseHandle( event );
+    free( buf );
+}
+
+static void test_many_timeouts( void )
+{
+    enum { N = 300 };
+    HANDLE h = pIcmpCreateFile(), events[N];
+    BYTE data[16], *bufs = malloc( N * 128 );
+    DWORD ret, pending = 0, timed_out = 0, i, done;
+
+    if (!need_lab()) goto done;
+    fill_payload( data, sizeof(data), 13 );
+    memset( bufs, FILL, N * 128 );
+    for (i = 0; i < N; i++)
+    {
+        events[i] = CreateEventA( NULL, TRUE, FALSE, NULL );
+        ret = pIcmpSendEcho2( h, events[i], NULL, NULL, SILENT, data, sizeof(data), NULL, bufs + i * 128, 128, 1000 );
+        if (!ret && GetLastError() == ERROR_IO_PENDING) pending++;
+    }
+    ok( pending == N, "%lu of %u requests pending\n", pending, N );
+    for (i = done = 0; i < N; i++)
+    {
+        if (WaitForSingleObject( events[i], 6000 ) == WAIT_OBJECT_0) done++;
+        if (((ICMP_ECHO_REPLY *)(bufs + i * 128))->Status == IP_REQ_TIMED_OUT) timed_out++;
+        CloseHandle( events[i] );
+    }
+    ok( done == N, "%lu of %u events signalled\n", done, N );
+    ok( timed_out == N, "%lu of %u timed out\n", timed_out, N );
+done:
+    pIcmpCloseHandle( h );
+    free( bufs );
+}
+
+/* ---- ICMP errors (lab) ---- */
+
+static void test_icmp_errors( void )
+{
+    static const struct { const char *dst; DWORD status; } rejects[] =
+    {
+        { "127.0.0.4", IP_DEST_NET_UNREACHABLE },   /* 3/0 */
+        { "127.0.0.5", IP_DEST_HOST_UNREACHABLE },  /* 3/1 */
+        { "127.0.0.6", IP_DEST_PROT_UNREACHABLE },  /* 3/2 */
+        { "127.0.0.7", IP_DEST_PORT_UNREACHABLE },  /* 3/3 */
+        { "127.0.0.8", IP_DEST_NET_UNREACHABLE },   /* 3/9 */
+        { "127.0.0.9", IP_DEST_HOST_UNREACHABLE },  /* 3/10 */
+        { "127.0.0.10", IP_DEST_HOST_UNREACHABLE }, /* 3/13 */
+    };
+    BYTE data[32], *buf = alloc_reply( 256 );
+    ICMP_ECHO_REPLY *r = (ICMP_ECHO_REPLY *)buf;
+    HANDLE h = pIcmpCreateFile(), event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    DWORD ret;
+    size_t i;
+
+    if (!need_lab()) goto done;
+    fill_payload( data, sizeof(data), 14 );
+    for (i = 0; i < ARRAY_SIZE(rejects); i++)
+    {
+        memset( buf, FILL, 256 );
+        SetLastError( 0xdeadbeef );
+        ret = pIcmpSendEcho( h, addr( rejects[i].dst ), data, sizeof(data), NULL, buf, 256, 2000 );
+        ok( ret == 1, "%s: returned %lu, error %lu\n", rejects[i].dst, ret, GetLastError() );
+        ok( r->Status == rejects[i].status, "%s: Status %lu, expected %lu\n", rejects[i].dst, r->Status,
+            rejects[i].status );
+        /* the kernel sends these errors from the loopback address it answers with */
+        ok( r->Address == LOCALHOST || r->Address == addr( rejects[i].dst ), "%s: Address %#lx\n",
+            rejects[i].dst, r->Address );
+        ok( r->Reserved == 1, "%s: Reserved %u\n", rejects[i].dst, r->Reserved );
+        ok( r->RoundTripTime < 1000, "%s: RoundTripTime %lu\n", rejects[i].dst, r->RoundTripTime );
+        ok( pIcmpParseReplies( buf, 256 ) == 1, "%s: IcmpParseReplies\n", rejects[i].dst );
+    }
+
+    /* the same through an event */
+    memset( buf, FILL, 256 );
+    ret = pIcmpSendEcho2( h, event, NULL, NULL, addr( "127.0.0.5" ), data, sizeof(data), NULL, buf, 256, 2000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "event: returned %lu, error %lu\n", ret, GetLastError() );
+    ok( WaitForSingleObject( event, 3000 ) == WAIT_OBJECT_0, "error did not signal the event\n" );
+    ok( r->Status == IP_DEST_HOST_UNREACHABLE, "event: Status %lu\n", r->Status );
+done:
+    pIcmpCloseHandle( h );
+    CloseHandle( event );
+    free( buf );
+}
+
+/* ---- source address ---- */
+
+static void test_source( void )
+{
+    BYTE data[32], *buf = alloc_reply( 256 );
+    HANDLE h = pIcmpCreateFile();
+    DWORD ret;
+
+    fill_payload( data, sizeof(data), 15 );
+    ret = pIcmpSendEcho2Ex( h, NULL, NULL, NULL, LOCALHOST, addr( "127.0.0.1" ), data, sizeof(data), NULL, buf,
+                            256, 2000 );
+    ok( ret == 1, "source 127.0.0.1: returned %lu, error %lu\n", ret, GetLastError() );
+    if (ret) check_echo( buf, LOCALHOST, data, sizeof(data) );
+    memset( buf, FILL, 256 );
+    ret = pIcmpSendEcho2Ex( h, NULL, NULL, NULL, LOCALHOST, addr( "127.0.0.2" ), data, sizeof(data), NULL, buf,
+                            256, 2000 );
+    ok( ret == 1, "source 127.0.0.1 to 127.0.0.2: returned %lu, error %lu\n", ret, GetLastError() );
+    if (ret) check_echo( buf, addr( "127.0.0.2" ), data, sizeof(data) );
+    pIcmpCloseHandle( h );
+    free( buf );
+}
+
+/* ---- concurrency on one handle ---- */
+
+struct worker
+{
+    HANDLE h;
+    int id, count, good;
+    IPAddr dst;
+};
+
+static DWORD CALLBACK sync_worker( void *arg )
+{
+    struct worker *w = arg;
+    BYTE data[64], buf[sizeof(ICMP_ECHO_REPLY) + 64];
+    ICMP_ECHO_REPLY *r = (ICMP_ECHO_REPLY *)buf;
+    IP_OPTION_INFORMATION opts;
+    int i;
+
+    memset( &opts, 0, sizeof(opts) );
+    for (i = 0; i < w->count; i++)
+    {
+        fill_payload( data, sizeof(data), (BYTE)(w->id * 31 + i) );
+        opts.Ttl = (UCHAR)(1 + (w->id + i) % 64);
+        if (pIcmpSendEcho( w->h, w->dst, data, sizeof(data), &opts, buf, sizeof(buf), 3000 ) == 1 &&
+            r->Status == IP_SUCCESS && r->DataSize == sizeof(data) && !memcmp( r->Data, data, sizeof(data) ))
+            w->good++;
+    }
+    return 0;
+}
+
+static void test_threads_one_handle( void )
+{
+    enum { THREADS = 8, COUNT = 25 };
+    struct worker w[THREADS];
+    HANDLE threads[THREADS], h = pIcmpCreateFile();
+    int i;
+
+    for (i = 0; i < THREADS; i++)
+    {
+        w[i].h = h;
+        w[i].id = i;
+        w[i].count = COUNT;
+        w[i].good = 0;
+        w[i].dst = addr( i % 2 ? "127.0.0.1" : "127.0.0.2" );
+        threads[i] = CreateThread( NULL, 0, sync_worker, &w[i], 0, NULL );
+    }
+    WaitForMultipleObjects( THREADS, threads, TRUE, INFINITE );
+    for (i = 0; i < THREADS; i++)
+    {
+        ok( w[i].good == COUNT, "thread %d: %d of %d replies were its own\n", i, w[i].good, COUNT );
+        CloseHandle( threads[i] );
+    }
+    pIcmpCloseHandle( h );
+}
+
+/* ---- how real programs call it ---- */
+
+struct dotnet_wait
+{
+    HANDLE done;
+    LONG fired;
+};
+
+static void CALLBACK dotnet_callback( void *context, BOOLEAN timed_out )
+{
+    struct dotnet_wait *w = context;
+    InterlockedIncrement( &w->fired );
+    SetEvent( w->done );
+}
+
+/* .NET Ping: IcmpSendEcho2 with a manual-reset event waited through
+ * RegisterWaitForSingleObject, a 0xFFFF+256 buffer, TTL 128 and DF, reads
+ * the struct and Data directly */
+static void test_caller_dotnet( void )
+{
+    DWORD size = 0xffff + 256, ret;
+    BYTE data[32], *buf = alloc_reply( size );
+    ICMP_ECHO_REPLY *r = (ICMP_ECHO_REPLY *)buf;
+    IP_OPTION_INFORMATION opts;
+    struct dotnet_wait w;
+    HANDLE h = pIcmpCreateFile(), event = CreateEventA( NULL, TRUE, FALSE, NULL ), wait;
+    int round;
+
+    fill_payload( data, sizeof(data), 16 );
+    memset( &opts, 0, sizeof(opts) );
+    opts.Ttl = 128;
+    opts.Flags = IP_FLAG_DF;
+    for (round = 0; round < (lab ? 2 : 1); round++)
+    {
+        IPAddr dst = round ? SILENT : LOCALHOST;
+        w.done = CreateEventA( NULL, TRUE, FALSE, NULL );
+        w.fired = 0;
+        ResetEvent( event );
+        RegisterWaitForSingleObject( &wait, event, dotnet_callback, &w, INFINITE, WT_EXECUTEONLYONCE );
+        ret = pIcmpSendEcho2( h, event, NULL, NULL, dst, data, sizeof(data), &opts, buf, size, 500 );
+        ok( !ret && GetLastError() == ERROR_IO_PENDING, "returned %lu, error %lu\n", ret, GetLastError() );
+        ok( WaitForSingleObject( w.done, 5000 ) == WAIT_OBJECT_0, "round %d: the wait callback never fired\n", round );
+        UnregisterWaitEx( wait, INVALID_HANDLE_VALUE );
+        if (!round)
+        {
+            ok( r->Status == IP_SUCCESS && r->DataSize == sizeof(data) && !memcmp( r->Data, data, sizeof(data) ),
+                "reply Status %lu DataSize %u\n", r->Status, r->DataSize );
+            ok( r->Options.Ttl != 0, "reply Ttl %u\n", r->Options.Ttl );
+        }
+        else ok( r->Status == IP_REQ_TIMED_OUT, "silent: Status %lu\n", r->Status );
+        CloseHandle( w.done );
+    }
+    pIcmpCloseHandle( h );
+    CloseHandle( event );
+    free( buf );
+}
+
+/* WinMTR: many threads, synchronous IcmpSendEcho2 on one shared handle, per-thread TTL, DF */
+struct mtr_hop
+{
+    HANDLE h;
+    int ttl, replies;
+};
+
+static DWORD CALLBACK mtr_thread( void *arg )
+{
+    struct mtr_hop *hop = arg;
+    BYTE data[64], buf[sizeof(ICMP_ECHO_REPLY) + 64 + 8];
+    ICMP_ECHO_REPLY *r = (ICMP_ECHO_REPLY *)buf;
+    IP_OPTION_INFORMATION opts;
+    int i;
+
+    memset( &opts, 0, sizeof(opts) );
+    opts.Ttl = (UCHAR)hop->ttl;
+    opts.Flags = IP_FLAG_DF;
+    memset( data, 0, sizeof(data) );
+    for (i = 0; i < 5; i++)
+    {
+        if (pIcmpSendEcho2( hop->h, NULL, NULL, NULL, LOCALHOST, data, sizeof(data), &opts, buf, sizeof(buf), 2000 )
+            && (r->Status == IP_SUCCESS || r->Status == IP_TTL_EXPIRED_TRANSIT))
+            hop->replies++;
+    }
+    return 0;
+}
+
+static void test_caller_winmtr( void )
+{
+    enum { HOPS = 30 };
+    struct mtr_hop hops[HOPS];
+    HANDLE threads[HOPS], h = pIcmpCreateFile();
+    int i;
+
+    for (i = 0; i < HOPS; i++)
+    {
+        hops[i].h = h;
+        hops[i].ttl = i + 1;
+        hops[i].replies = 0;
+        threads[i] = CreateThread( NULL, 0, mtr_thread, &hops[i], 0, NULL );
+    }
+    for (i = 0; i < HOPS; i++)
+    {
+        WaitForSingleObject( threads[i], INFINITE );
+        CloseHandle( threads[i] );
+        ok( hops[i].replies == 5, "hop %d: %d of 5 replies\n", i + 1, hops[i].replies );
+    }
+    pIcmpCloseHandle( h );
+}
+
+/* OpenJDK isReachable: synchronous IcmpSendEcho / IcmpSendEcho2Ex, buffer struct + 32 + 8 */
+static void test_caller_openjdk( void )
+{
+    DWORD size = REPLY_SIZE + 32 + 8, ret;
+    BYTE data[32], *buf = alloc_reply( size );
+    HANDLE h = pIcmpCreateFile();
+
+    fill_payload( data, sizeof(data), 17 );
+    ret = pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), NULL, buf, size, 1000 );
+    ok( ret == 1, "IcmpSendEcho: %lu, error %lu\n", ret, GetLastError() );
+    if (ret) check_echo( buf, LOCALHOST, data, sizeof(data) );
+    memset( buf, FILL, size + 64 );
+    ret = pIcmpSendEcho2Ex( h, NULL, NULL, NULL, LOCALHOST, LOCALHOST, data, sizeof(data), NULL, buf, size, 1000 );
+    ok( ret == 1, "IcmpSendEcho2Ex: %lu, error %lu\n", ret, GetLastError() );
+    if (ret) check_echo( buf, LOCALHOST, data, sizeof(data) );
+    if (lab)
+    {
+        ret = pIcmpSendEcho( h, SILENT, data, sizeof(data), NULL, buf, size, 300 );
+        ok( !ret && GetLastError() == IP_REQ_TIMED_OUT, "unreachable: %lu, error %lu\n", ret, GetLastError() );
+    }
+    pIcmpCloseHandle( h );
+    free( buf );
+}
+
+/* cloudflared: one shared handle, IcmpSendEcho with an exact-size buffer,
+ * reads the data from the end of the buffer */
+static void test_caller_cloudflared( void )
+{
+    BYTE data[56], *buf;
+    DWORD size = REPLY_SIZE + sizeof(data), ret;
+    HANDLE h = pIcmpCreateFile();
+    int i;
+
+    buf = alloc_reply( size );
+    for (i = 0; i < 3; i++)
+    {
+        fill_payload( data, sizeof(data), (BYTE)(18 + i) );
+        memset( buf, FILL, size );
+        ret = pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), NULL, buf, size, 1000 );
+        ok( ret == 1, "returned %lu, error %lu\n", ret, GetLastError() );
+        ok( !memcmp( buf + size - sizeof(data), data, sizeof(data) ), "data not at the end of the buffer\n" );
+        ok( touched( buf, size, size + 64 ) == -1, "wrote past the exact-size buffer\n" );
+    }
+    pIcmpCloseHandle( h );
+    free( buf );
+}
+
+/* Mozilla VPN: auto-reset event, IcmpSendEcho2Ex, IcmpParseReplies, 11010 =
+ * timeout, the handle closed on another thread while requests are pending */
+static DWORD CALLBACK close_handle_thread( void *arg )
+{
+    pIcmpCloseHandle( arg );
+    return 0;
+}
+
+static void test_caller_mozillavpn( void )
+{
+    BYTE data[32], *buf = alloc_reply( 256 ), *buf2 = alloc_reply( 256 );
+    HANDLE h = pIcmpCreateFile(), event = CreateEventA( NULL, FALSE, FALSE, NULL );
+    HANDLE event2 = CreateEventA( NULL, FALSE, FALSE, NULL ), thread;
+    DWORD ret;
+
+    fill_payload( data, sizeof(data), 21 );
+    ret = pIcmpSendEcho2Ex( h, event, NULL, NULL, 0, LOCALHOST, data, sizeof(data), NULL, buf, 256, 1000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "returned %lu, error %lu\n", ret, GetLastError() );
+    ret = pIcmpSendEcho2Ex( h, event2, NULL, NULL, 0, lab ? SILENT : LOCALHOST, data, sizeof(data), NULL, buf2, 256, 400 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "returned %lu, error %lu\n", ret, GetLastError() );
+    thread = CreateThread( NULL, 0, close_handle_thread, h, 0, NULL );
+    WaitForSingleObject( thread, INFINITE );
+    CloseHandle( thread );
+    ok( WaitForSingleObject( event, 3000 ) == WAIT_OBJECT_0, "first event not signalled\n" );
+    ok( pIcmpParseReplies( buf, 256 ) == 1, "IcmpParseReplies failed, error %lu\n", GetLastError() );
+    ok( WaitForSingleObject( event2, 3000 ) == WAIT_OBJECT_0, "second event not signalled\n" );
+    if (lab)
+    {
+        SetLastError( 0xdeadbeef );
+        ret = pIcmpParseReplies( buf2, 256 );
+        ok( !ret && GetLastError() == IP_REQ_TIMED_OUT, "timeout parse: %lu, error %lu\n", ret, GetLastError() );
+    }
+    CloseHandle( event );
+    CloseHandle( event2 );
+    free( buf );
+    free( buf2 );
+}
+
+/* Rust ping-async: IcmpSendEcho2Ex with an event, 32-bit option structs on
+ * 64-bit, a 100-byte buffer */
+static void test_caller_ping_async( void )
+{
+    BYTE data[32], *buf = alloc_reply( 100 );
+    struct options32 opts32;
+    HANDLE h = pIcmpCreateFile(), event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    DWORD ret;
+
+    fill_payload( data, sizeof(data), 22 );
+    memset( &opts32, 0, sizeof(opts32) );
+    opts32.Ttl = 64;
+    ret = pIcmpSendEcho2Ex( h, event, NULL, NULL, 0, LOCALHOST, data, sizeof(data),
+                            (IP_OPTION_INFORMATION *)&opts32, buf, 100, 1000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "returned %lu, error %lu\n", ret, GetLastError() );
+    ok( WaitForSingleObject( event, 3000 ) == WAIT_OBJECT_0, "event not signalled\n" );
+    check_echo( buf, LOCALHOST, data, sizeof(data) );
+    ok( touched( buf, REPLY_SIZE + sizeof(data), 164 ) == -1, "wrote past the reply\n" );
+    pIcmpCloseHandle( h );
+    CloseHandle( event );
+    free( buf );
+}
+
+/* cnping: 100 threads, each with its own handle, synchronous IcmpSendEcho */
+static DWORD CALLBACK cnping_thread( void *arg )
+{
+    struct worker *w = arg;
+    BYTE data[12], buf[sizeof(ICMP_ECHO_REPLY) + 12 + 8];
+    ICMP_ECHO_REPLY *r = (ICMP_ECHO_REPLY *)buf;
+    int i;
+
+    w->h = pIcmpCreateFile();
+    for (i = 0; i < w->count; i++)
+    {
+        fill_payload( data, sizeof(data), (BYTE)(w->id + i) );
+        if (pIcmpSendEcho( w->h, w->dst, data, sizeof(data), NULL, buf, sizeof(buf), 3000 ) == 1 &&
+            r->Status == IP_SUCCESS && !memcmp( r->Data, data, sizeof(data) ))
+            w->good++;
+    }
+    pIcmpCloseHandle( w->h );
+    return 0;
+}
+
+static void test_caller_cnping( void )
+{
+    enum { THREADS = 100, COUNT = 3 };
+    static struct worker w[THREADS];
+    HANDLE threads[THREADS];
+    int i, good = 0;
+
+    for (i = 0; i < THREADS; i++)
+    {
+        w[i].id = i;
+        w[i].count = COUNT;
+        w[i].good = 0;
+        w[i].dst = htonl( 0x7f000001 + i % 2 );
+        threads[i] = CreateThread( NULL, 0, cnping_thread, &w[i], 0, NULL );
+    }
+    for (i = 0; i < THREADS; i++)
+    {
+        WaitForSingleObject( threads[i], INFINITE );
+        CloseHandle( threads[i] );
+        good += w[i].good;
+    }
+    ok( good == THREADS * COUNT, "%d of %d echoes came back to their own thread\n", good, THREADS * COUNT );
+}
+
+static const struct winetest_entry tests[] =
+{
+    { "handles", test_handles },
+    { "bad_handles", test_bad_handles },
+    { "arg_order", test_arg_order },
+    { "sync_echo", test_sync_echo },
+    { "sizes", test_sizes },
+    { "timeout_values", test_timeout_values },
+    { "parse_replies", test_parse_replies },
+    { "options", test_options },
+    { "event", test_event },
+    { "apc", test_apc },
+    { "close_pending", test_close_pending },
+    { "thread_exit", test_thread_exit },
+    { "timeouts", test_timeouts },
+    { "many_timeouts", test_many_timeouts },
+    { "icmp_errors", test_icmp_errors },
+    { "source", test_source },
+    { "threads_one_handle", test_threads_one_handle },
+    { "caller_dotnet", test_caller_dotnet },
+    { "caller_winmtr", test_caller_winmtr },
+    { "caller_openjdk", test_caller_openjdk },
+    { "caller_cloudflared", test_caller_cloudflared },
+    { "caller_mozillavpn", test_caller_mozillavpn },
+    { "caller_ping_async", test_caller_ping_async },
+    { "caller_cnping", test_caller_cnping },
+};
+
+int main( int argc, char **argv )
+{
+    const char *dll = "system", *only = NULL;
+    struct target_dll t;
+    int i;
+
+    for (i = 1; i < argc; i++)
+    {
+        if (!strcmp( argv[i], "--dll" ) && i + 1 < argc) dll = argv[++i];
+        else if (!strcmp( argv[i], "--lab" )) lab = 1;
+        else if (!strcmp( argv[i], "--list" ))
+        {
+            for (i = 0; i < (int)ARRAY_SIZE(tests); i++) printf( "%s\n", tests[i].name );
+            return 0;
+        }
+        else only = argv[i];
+    }
+    if (!target_load( dll, &t )) return 2;
+    target_describe( &t, stdout );
+    pIcmpCreateFile = (fnIcmpCreateFile)GetProcAddress( t.module, "IcmpCreateFile" );
+    pIcmpCloseHandle = (fnIcmpCloseHandle)GetProcAddress( t.module, "IcmpCloseHandle" );
+    pIcmpParseReplies = (fnIcmpParseReplies)GetProcAddress( t.module, "IcmpParseReplies" );
+    pIcmpSendEcho = (fnIcmpSendEcho)GetProcAddress( t.module, "IcmpSendEcho" );
+    pIcmpSendEcho2 = (fnIcmpSendEcho2)GetProcAddress( t.module, "IcmpSendEcho2" );
+    pIcmpSendEcho2Ex = (fnIcmpSendEcho2Ex)GetProcAddress( t.module, "IcmpSendEcho2Ex" );
+    if (!pIcmpCreateFile || !pIcmpCloseHandle || !pIcmpParseReplies || !pIcmpSendEcho || !pIcmpSendEcho2 ||
+        !pIcmpSendEcho2Ex)
+    {
+        printf( "%s lacks ICMP echo exports\n", t.path );
+        return 2;
+    }
+    return winetest_main( argc, argv, tests, ARRAY_SIZE(tests), only );
+}

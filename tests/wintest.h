@@ -25,6 +25,12 @@
 #include <string.h>
 #include <windows.h>
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+#define WINETEST_UNUSED __attribute__((unused))
+
 struct winetest_entry
 {
     const char *name;
@@ -39,10 +45,13 @@ static DWORD winetest_todo_tls = TLS_OUT_OF_INDEXES;   /* todo depth of the curr
 static const char *winetest_current;
 static CRITICAL_SECTION winetest_print_cs;
 
-static __thread const char *winetest_file;
-static __thread int winetest_line;
+/* where the current ok() is; plain globals on purpose: thread-local storage
+ * is allocated lazily and that would clobber GetLastError() before ok()'s
+ * arguments are evaluated */
+static const char *volatile winetest_file;
+static volatile int winetest_line;
 
-static int winetest_running_on_wine( void )
+static WINETEST_UNUSED int winetest_running_on_wine( void )
 {
     if (winetest_on_wine < 0)
         winetest_on_wine = GetProcAddress( GetModuleHandleA( "ntdll.dll" ), "wine_get_version" ) != NULL;
@@ -113,7 +122,7 @@ static void winetest_skip( const char *fmt, ... )
     InterlockedIncrement( &winetest_test_skipped );
 }
 
-static void winetest_trace( const char *fmt, ... )
+static WINETEST_UNUSED void winetest_trace( const char *fmt, ... )
 {
     va_list args;
     if (winetest_debug <= 0) return;
@@ -122,13 +131,13 @@ static void winetest_trace( const char *fmt, ... )
     va_end( args );
 }
 
-static void winetest_start_todo( int is_todo )
+static WINETEST_UNUSED void winetest_start_todo( int is_todo )
 {
     ULONG_PTR depth = (ULONG_PTR)TlsGetValue( winetest_todo_tls );
     TlsSetValue( winetest_todo_tls, (void *)((depth << 1) | (is_todo ? 1 : 0)) );
 }
 
-static int winetest_loop_todo( void )
+static WINETEST_UNUSED int winetest_loop_todo( void )
 {
     ULONG_PTR depth = (ULONG_PTR)TlsGetValue( winetest_todo_tls );
     int first = !(depth & 0x80000000u);
@@ -136,14 +145,14 @@ static int winetest_loop_todo( void )
     return first;
 }
 
-static void winetest_end_todo( void )
+static WINETEST_UNUSED void winetest_end_todo( void )
 {
     ULONG_PTR depth = (ULONG_PTR)TlsGetValue( winetest_todo_tls ) & ~(ULONG_PTR)0x80000000u;
     TlsSetValue( winetest_todo_tls, (void *)(depth >> 1) );
 }
 
 /* broken(): an outcome accepted on Windows only (never under Wine) */
-static int winetest_broken( int condition )
+static WINETEST_UNUSED int winetest_broken( int condition )
 {
     return !winetest_running_on_wine() && condition;
 }

@@ -629,36 +629,6 @@ static DWORD get_socket( IPAddr src, struct icmp_socket **ret )
     return 0;
 }
 
-/* Whether src is an address of this machine, without needing privilege. */
-static DWORD check_source( IPAddr src )
-{
-    struct sockaddr_in addr;
-    unsigned int i;
-    SOCKET s;
-    DWORD err = 0;
-    WSADATA wsa;
-
-    EnterCriticalSection( &engine.cs );
-    for (i = 0; i < engine.socket_count; i++)
-        if (engine.sockets[i]->src == src) break;
-    LeaveCriticalSection( &engine.cs );
-    if (i < engine.socket_count) return 0;
-
-    if (WSAStartup( MAKEWORD(2, 2), &wsa )) return IP_GENERAL_FAILURE;
-    memset( &addr, 0, sizeof(addr) );
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = src;
-    if ((s = socket( AF_INET, SOCK_DGRAM, IPPROTO_UDP )) == INVALID_SOCKET) err = IP_GENERAL_FAILURE;
-    else
-    {
-        if (bind( s, (struct sockaddr *)&addr, sizeof(addr) ))
-            err = WSAGetLastError() == WSAEADDRNOTAVAIL ? ERROR_INVALID_NETNAME : IP_GENERAL_FAILURE;
-        closesocket( s );
-    }
-    WSACleanup();
-    return err;
-}
-
 /* ---- sending ---- */
 
 static DWORD send_request( struct icmp_socket *sock, struct echo_request *req, const struct echo_params *p )
@@ -726,7 +696,12 @@ DWORD echo_send( const struct echo_params *p )
     struct echo_request sync_req, *req;
     DWORD err;
 
-    if (p->src && (err = check_source( p->src )))
+    /* the source is checked by binding the raw socket we send from (cached
+     * per source): Wine's UDP bind accepts addresses that are not local */
+    EnterCriticalSection( &engine.cs );
+    if (!(err = engine_start())) err = get_socket( p->src, &sock );
+    LeaveCriticalSection( &engine.cs );
+    if (err == ERROR_INVALID_NETNAME)
     {
         SetLastError( err );
         return 0;
@@ -736,10 +711,6 @@ DWORD echo_send( const struct echo_params *p )
         SetLastError( IP_GENERAL_FAILURE );
         return 0;
     }
-
-    EnterCriticalSection( &engine.cs );
-    if (!(err = engine_start())) err = get_socket( p->src, &sock );
-    LeaveCriticalSection( &engine.cs );
     if (err)
     {
         SetLastError( err );
