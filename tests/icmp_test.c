@@ -18,6 +18,7 @@
  *   127.0.0.8   REJECT icmp-net-prohibited       (3/9)
  *   127.0.0.9   REJECT icmp-host-prohibited      (3/10)
  *   127.0.0.10  REJECT icmp-admin-prohibited     (3/13)
+ *   127.0.0.11  dropped on output: sending fails locally (EPERM)
  * Without --lab the tests that need those are skipped.
  * Only loopback addresses are ever sent to.
  */
@@ -833,9 +834,8 @@ static void test_icmp_errors( void )
         ok( ret == 1, "%s: returned %lu, error %lu\n", rejects[i].dst, ret, GetLastError() );
         ok( r->Status == rejects[i].status, "%s: Status %lu, expected %lu\n", rejects[i].dst, r->Status,
             rejects[i].status );
-        /* the kernel sends these errors from the loopback address it answers with */
-        ok( r->Address == LOCALHOST || r->Address == addr( rejects[i].dst ), "%s: Address %#lx\n",
-            rejects[i].dst, r->Address );
+        /* the lab's REJECT rules answer from the rejecting address itself */
+        ok( r->Address == addr( rejects[i].dst ), "%s: Address %#lx\n", rejects[i].dst, r->Address );
         ok( r->Reserved == 1, "%s: Reserved %u\n", rejects[i].dst, r->Reserved );
         ok( r->RoundTripTime < 1000, "%s: RoundTripTime %lu\n", rejects[i].dst, r->RoundTripTime );
         ok( pIcmpParseReplies( buf, 256 ) == 1, "%s: IcmpParseReplies\n", rejects[i].dst );
@@ -850,6 +850,50 @@ static void test_icmp_errors( void )
 done:
     pIcmpCloseHandle( h );
     CloseHandle( event );
+    free( buf );
+}
+
+/* ---- the send itself fails (lab: output dropped by the firewall) ---- */
+
+static void test_send_failure( void )
+{
+    enum { N = 100 };
+    BYTE data[32], *buf = alloc_reply( 256 ), *bufs;
+    HANDLE h = pIcmpCreateFile(), events[N];
+    IPAddr blocked = addr( "127.0.0.11" );
+    DWORD ret, i, ok_count = 0;
+
+    if (!need_lab()) goto done;
+    fill_payload( data, sizeof(data), 23 );
+    SetLastError( 0xdeadbeef );
+    ret = pIcmpSendEcho( h, blocked, data, sizeof(data), NULL, buf, 256, 1000 );
+    ok( !ret && GetLastError() == IP_GENERAL_FAILURE, "sync: returned %lu, error %lu\n", ret, GetLastError() );
+    check_failure( buf, IP_GENERAL_FAILURE, 256 );
+
+    /* asynchronous, with timeouts so short that the timer races the failed
+     * send: each request completes exactly once, with one of the two */
+    bufs = malloc( N * 128 );
+    memset( bufs, FILL, N * 128 );
+    for (i = 0; i < N; i++)
+    {
+        events[i] = CreateEventA( NULL, TRUE, FALSE, NULL );
+        ret = pIcmpSendEcho2( h, events[i], NULL, NULL, blocked, data, sizeof(data), NULL, bufs + i * 128, 128, i % 3 );
+        if (!ret && GetLastError() == ERROR_IO_PENDING) ok_count++;
+    }
+    ok( ok_count == N, "%lu of %u pending\n", ok_count, N );
+    for (i = ok_count = 0; i < N; i++)
+    {
+        ICMP_ECHO_REPLY *r = (ICMP_ECHO_REPLY *)(bufs + i * 128);
+        if (WaitForSingleObject( events[i], 5000 ) == WAIT_OBJECT_0 &&
+            (r->Status == IP_GENERAL_FAILURE || r->Status == IP_REQ_TIMED_OUT) && !r->Reserved &&
+            touched( bufs + i * 128, REPLY_SIZE, 128 ) == -1)
+            ok_count++;
+        CloseHandle( events[i] );
+    }
+    ok( ok_count == N, "%lu of %u completed once with a failure status\n", ok_count, N );
+    free( bufs );
+done:
+    pIcmpCloseHandle( h );
     free( buf );
 }
 
@@ -1206,6 +1250,7 @@ static const struct winetest_entry tests[] =
     { "timeouts", test_timeouts },
     { "many_timeouts", test_many_timeouts },
     { "icmp_errors", test_icmp_errors },
+    { "send_failure", test_send_failure },
     { "source", test_source },
     { "threads_one_handle", test_threads_one_handle },
     { "caller_dotnet", test_caller_dotnet },

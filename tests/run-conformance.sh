@@ -61,6 +61,7 @@ if [ "$(id -u)" = 0 ] && ip netns add "icmplab-$$" 2>/dev/null; then
     add -d 127.0.0.8 -j REJECT --reject-with icmp-net-prohibited
     add -d 127.0.0.9 -j REJECT --reject-with icmp-host-prohibited
     add -d 127.0.0.10 -j REJECT --reject-with icmp-admin-prohibited
+    ip netns exec "$ns" iptables -A OUTPUT -p icmp --icmp-type echo-request -d 127.0.0.11 -j DROP || rules_ok=0
     nsexec=(ip netns exec "$ns")
     if [ $rules_ok = 1 ]; then lab_flag="--lab"
     else say "SKIPPED: iptables rules could not be added: lab tests (timeouts, ICMP errors) will be skipped"; fi

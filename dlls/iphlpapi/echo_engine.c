@@ -53,6 +53,7 @@ struct thread_ref
 
 struct echo_request
 {
+    LONG refs;                    /* async: the sender's and the completion's */
     struct timer_node timer;
     struct icmp_request_key key;
     LARGE_INTEGER sent;
@@ -191,13 +192,21 @@ BOOL echo_engine_process_attach( HINSTANCE instance )
 
 /* ---- completion ---- */
 
+/* Drops a reference to an asynchronous request (synchronous ones live on
+ * their caller's stack and are never freed). */
+static void request_release( struct echo_request *req )
+{
+    if (req->how != COMPLETE_WAKE && !InterlockedDecrement( &req->refs ))
+        HeapFree( GetProcessHeap(), 0, req );
+}
+
 static void WINAPI apc_trampoline( ULONG_PTR arg, ULONG_PTR unused1, ULONG_PTR unused2 )
 {
     struct echo_request *req = (struct echo_request *)arg;
 
     TRACE( "calling APC %p(%p, %p)\n", req->apc, req->apc_context, &req->iosb );
     req->apc( req->apc_context, &req->iosb, 0 );
-    HeapFree( GetProcessHeap(), 0, req );
+    request_release( req );
 }
 
 /* Writes the result into the caller's buffer and completes the request,
@@ -225,7 +234,7 @@ static void complete( struct echo_request *req, const struct icmp_result *res )
     case COMPLETE_EVENT:
         SetEvent( req->event );
         CloseHandle( req->event );
-        HeapFree( GetProcessHeap(), 0, req );
+        request_release( req );
         break;
 
     case COMPLETE_APC:
@@ -236,7 +245,7 @@ static void complete( struct echo_request *req, const struct icmp_result *res )
         if (status)
         {
             TRACE( "seq %u: requesting thread is gone (%#lx), APC dropped\n", req->key.seq, status );
-            HeapFree( GetProcessHeap(), 0, req );
+            request_release( req );
         }
         break;
     }
@@ -724,6 +733,7 @@ DWORD echo_send( const struct echo_params *p )
         return 0;
     }
     memset( req, 0, sizeof(*req) );
+    req->refs = 2;  /* async: released by the completion and by us once sent */
     req->timer.index = TIMER_NOT_QUEUED;
     req->key.dst = p->dst;
     req->key.payload_size = p->data_size;
@@ -771,6 +781,7 @@ DWORD echo_send( const struct echo_params *p )
 
     if (req != &sync_req)
     {
+        request_release( req );
         SetLastError( ERROR_IO_PENDING );
         return 0;
     }
