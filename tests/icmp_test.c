@@ -4,11 +4,13 @@
  * IcmpParseReplies), in the Wine test style. Each test checks a row of
  * BEHAVIOR.md; the same binary runs against any implementation:
  *
- *   icmp_test.exe [--dll PATH|system] [--lab] [--list] [test]
+ *   icmp_test.exe [--dll PATH|system] [--icmp PATH] [--lab] [--list] [test]
  *
  * --dll system (the default) tests the iphlpapi.dll the OS provides; a path
  * tests that file (under Wine with WINEDLLOVERRIDES=iphlpapi=n; the mapped
- * image is compared with the file). --lab says the program runs in the
+ * image is compared with the file). --icmp loads that icmp.dll after the
+ * target, checks that each of its exports forwards into the target, and runs
+ * the tests through icmp.dll. --lab says the program runs in the
  * private namespace made by tests/run-conformance.sh, whose loopback has:
  *   127.0.0.3   silent (echo requests dropped)
  *   127.0.0.4   REJECT icmp-net-unreachable      (3/0)
@@ -973,6 +975,38 @@ static void test_threads_one_handle( void )
     pIcmpCloseHandle( h );
 }
 
+/* ---- icmp.dll (--icmp) ---- */
+
+static HMODULE target_module, icmp_module;
+static const char * const export_names[] =
+{
+    "IcmpCreateFile", "IcmpCloseHandle", "IcmpParseReplies", "IcmpSendEcho", "IcmpSendEcho2", "IcmpSendEcho2Ex",
+};
+
+/* With --icmp the tests call through icmp.dll's exports. */
+static FARPROC get_export( const char *name )
+{
+    return GetProcAddress( icmp_module ? icmp_module : target_module, name );
+}
+
+static void test_icmp_forwards( void )
+{
+    size_t i;
+
+    if (!icmp_module)
+    {
+        skip( "no icmp.dll given (--icmp)\n" );
+        return;
+    }
+    for (i = 0; i < ARRAY_SIZE(export_names); i++)
+    {
+        FARPROC via_icmp = GetProcAddress( icmp_module, export_names[i] );
+        FARPROC direct = GetProcAddress( target_module, export_names[i] );
+        ok( via_icmp && via_icmp == direct, "icmp.dll %s -> %p, the target's is %p\n", export_names[i],
+            via_icmp, direct );
+    }
+}
+
 /* ---- how real programs call it ---- */
 
 struct dotnet_wait
@@ -1235,6 +1269,7 @@ static void test_caller_cnping( void )
 
 static const struct winetest_entry tests[] =
 {
+    { "icmp_forwards", test_icmp_forwards },
     { "handles", test_handles },
     { "bad_handles", test_bad_handles },
     { "arg_order", test_arg_order },
@@ -1264,13 +1299,14 @@ static const struct winetest_entry tests[] =
 
 int main( int argc, char **argv )
 {
-    const char *dll = "system", *only = NULL;
+    const char *dll = "system", *only = NULL, *icmp_path = NULL;
     struct target_dll t;
     int i;
 
     for (i = 1; i < argc; i++)
     {
         if (!strcmp( argv[i], "--dll" ) && i + 1 < argc) dll = argv[++i];
+        else if (!strcmp( argv[i], "--icmp" ) && i + 1 < argc) icmp_path = argv[++i];
         else if (!strcmp( argv[i], "--lab" )) lab = 1;
         else if (!strcmp( argv[i], "--list" ))
         {
@@ -1281,12 +1317,24 @@ int main( int argc, char **argv )
     }
     if (!target_load( dll, &t )) return 2;
     target_describe( &t, stdout );
-    pIcmpCreateFile = (fnIcmpCreateFile)GetProcAddress( t.module, "IcmpCreateFile" );
-    pIcmpCloseHandle = (fnIcmpCloseHandle)GetProcAddress( t.module, "IcmpCloseHandle" );
-    pIcmpParseReplies = (fnIcmpParseReplies)GetProcAddress( t.module, "IcmpParseReplies" );
-    pIcmpSendEcho = (fnIcmpSendEcho)GetProcAddress( t.module, "IcmpSendEcho" );
-    pIcmpSendEcho2 = (fnIcmpSendEcho2)GetProcAddress( t.module, "IcmpSendEcho2" );
-    pIcmpSendEcho2Ex = (fnIcmpSendEcho2Ex)GetProcAddress( t.module, "IcmpSendEcho2Ex" );
+    if (icmp_path)
+    {
+        char full[MAX_PATH];
+        GetFullPathNameA( icmp_path, sizeof(full), full, NULL );
+        if (!(icmp_module = LoadLibraryA( full )))
+        {
+            printf( "cannot load %s: error %lu\n", full, GetLastError() );
+            return 2;
+        }
+        printf( "through %s, whose exports must forward to the target\n", full );
+    }
+    target_module = t.module;
+    pIcmpCreateFile = (fnIcmpCreateFile)get_export( "IcmpCreateFile" );
+    pIcmpCloseHandle = (fnIcmpCloseHandle)get_export( "IcmpCloseHandle" );
+    pIcmpParseReplies = (fnIcmpParseReplies)get_export( "IcmpParseReplies" );
+    pIcmpSendEcho = (fnIcmpSendEcho)get_export( "IcmpSendEcho" );
+    pIcmpSendEcho2 = (fnIcmpSendEcho2)get_export( "IcmpSendEcho2" );
+    pIcmpSendEcho2Ex = (fnIcmpSendEcho2Ex)get_export( "IcmpSendEcho2Ex" );
     if (!pIcmpCreateFile || !pIcmpCloseHandle || !pIcmpParseReplies || !pIcmpSendEcho || !pIcmpSendEcho2 ||
         !pIcmpSendEcho2Ex)
     {

@@ -90,13 +90,14 @@ ours_passed=0 ours_failed=0 ours_skipped=0 ours_crashed=0
 table=$out/table.txt
 : > "$table"
 
-run_target() {  # arch target-label dll-arg override
-    local arch=$1 label=$2 dll=$3 override=$4 exe=tests/$arch-windows/icmp_test.exe t log rc line
+run_target() {  # arch target-label dll-arg override [extra args]
+    local arch=$1 label=$2 dll=$3 override=$4 extra=${5:-} exe=tests/$arch-windows/icmp_test.exe t log rc line
     local list
-    list=${TESTS:-$(in_ns wine "$exe" --list 2>/dev/null | tr -d '\r')}
+    list=${TESTS:-$(in_ns wine "$exe" --list 2>/dev/null | tr -d '\r' | grep -vx icmp_forwards)}
+    [ "$label" = icmp ] && list=${TESTS:-$ICMP_TESTS}
     for t in $list; do
         log=$out/$arch-$label-$t.log
-        WINEDLLOVERRIDES=$override timeout "${TEST_TIMEOUT:-60}" "${nsexec[@]}" wine "$exe" --dll "$dll" $lab_flag "$t" > "$log" 2>&1
+        WINEDLLOVERRIDES=$override timeout "${TEST_TIMEOUT:-60}" "${nsexec[@]}" wine "$exe" --dll "$dll" $extra $lab_flag "$t" > "$log" 2>&1
         rc=$?
         line=$(tr -d '\r' < "$log" | grep "^summary: $t " | tail -1)
         if [ -z "$line" ]; then
@@ -107,6 +108,8 @@ run_target() {  # arch target-label dll-arg override
         fi
     done
 }
+# through our icmp.dll (its exports forward to our iphlpapi.dll)
+ICMP_TESTS="icmp_forwards sync_echo event apc timeouts icmp_errors caller_mozillavpn"
 
 archs=${ARCHS:-x86_64 i386}
 ran_archs=""
@@ -124,6 +127,7 @@ for arch in $archs; do
     say "running $arch tests against our DLL and against Wine's builtin..."
     run_target "$arch" ours "dlls/iphlpapi/$arch-windows/iphlpapi.dll" "iphlpapi=n"
     run_target "$arch" builtin system ""
+    run_target "$arch" icmp "dlls/iphlpapi/$arch-windows/iphlpapi.dll" "iphlpapi,icmp=n" "--icmp dlls/icmp/$arch-windows/icmp.dll"
 done
 [ -n "$ran_archs" ] || fail "no architecture could run"
 
@@ -147,6 +151,17 @@ for arch in $ran_archs; do
         else ours_passed=$((ours_passed + $4)); ours_failed=$((ours_failed + $5)); ours_skipped=$((ours_skipped + $7)); fi
     done
     say ""
+    say "-- $arch: ours through our icmp.dll (passed/failed/skipped) --"
+    while read -r a t label p f todo sk; do
+        [ "$a" = "$arch" ] && [ "$label" = icmp ] || continue
+        if [ "$p" = crashed ]; then
+            printf '%-22s %s\n' "$t" "CRASHED($f)"; ours_crashed=$((ours_crashed + 1)); ours_failed=$((ours_failed + 1))
+        else
+            printf '%-22s %s\n' "$t" "$p/$f/$sk"
+            ours_passed=$((ours_passed + p)); ours_failed=$((ours_failed + f)); ours_skipped=$((ours_skipped + sk))
+        fi
+    done < "$table"
+    say ""
     say "-- $arch: checks Wine's builtin fails (ours passes them unless listed below) --"
     for f in "$out/$arch-builtin-"*.log; do
         t=${f#$out/$arch-builtin-}; t=${t%.log}
@@ -154,8 +169,8 @@ for arch in $ran_archs; do
     done
     say ""
     say "-- $arch: checks our DLL fails --"
-    for f in "$out/$arch-ours-"*.log; do
-        t=${f#$out/$arch-ours-}; t=${t%.log}
+    for f in "$out/$arch-ours-"*.log "$out/$arch-icmp-"*.log; do
+        t=${f#$out/$arch-}; t=${t%.log}
         tr -d '\r' < "$f" | grep -E 'Test failed|Test succeeded inside todo|Tests skipped' | sed "s/^/  [$t] /"
     done
 done
