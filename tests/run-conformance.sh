@@ -31,10 +31,12 @@ fail() { say "run-conformance: $*" >&2; exit 1; }
 
 cleanup() {
     if [ -n "$ns" ]; then
-        ip netns exec "$ns" wineserver -k 2>/dev/null
+        ip netns exec "$ns" wineserver -k >/dev/null 2>&1
+        ip netns exec "$ns" wineserver -w >/dev/null 2>&1
         ip netns del "$ns" 2>/dev/null
     else
-        wineserver -k 2>/dev/null
+        wineserver -k >/dev/null 2>&1
+        wineserver -w >/dev/null 2>&1
     fi
 }
 trap cleanup EXIT
@@ -72,8 +74,11 @@ fi
 # ---- a fresh prefix whose wineserver lives in the lab ----
 wineserver -k 2>/dev/null
 mkdir -p "$WINEPREFIX"
-in_ns wineserver -p || fail "cannot start wineserver"
-in_ns wineboot -i >"$out/wineboot.log" 2>&1 || fail "wineboot failed (see $out/wineboot.log)"
+in_ns wineserver -p >"$out/wineserver.log" 2>&1 </dev/null || fail "cannot start wineserver"
+if ! in_ns wineboot -i >"$out/wineboot.log" 2>&1 </dev/null || [ ! -f "$WINEPREFIX/drive_c/windows/system32/kernel32.dll" ]; then
+    say "creating the prefix failed once; trying again:"; cat "$out/wineboot.log"
+    in_ns wineboot -i >"$out/wineboot.log" 2>&1 </dev/null || fail "wineboot failed (see $out/wineboot.log)"
+fi
 if [ -n "$ns" ]; then
     server_pid=""
     for pid in $(pgrep -x wineserver; pgrep -x wineserver64); do
@@ -183,5 +188,7 @@ if [ "$ours_failed" != 0 ]; then
     trap - EXIT; cleanup
     exit 1
 fi
+trap - EXIT
+cleanup
 [ "${KEEP_LOGS:-0}" = 1 ] || rm -f "$out"/*.log
 exit 0

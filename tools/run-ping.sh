@@ -1,37 +1,49 @@
 #!/bin/bash
-# run-ping.sh [icmpping options] ADDRESS: pings through our iphlpapi.dll under
-# Wine, in a fresh throwaway prefix (build-ping/prefix), printing replies the
-# way Windows ping does. ADDRESS must be a loopback address (127.0.0.0/8):
-# this script sends nowhere else.
+# run-ping.sh [ping options] ADDRESS: the main job. Creates a fresh throwaway
+# Wine prefix (build-ping/prefix), installs our DLLs into it
+# (tools/prefix-install.sh), and runs Wine's own `ping` there, which now goes
+# through our iphlpapi.dll: our WINEDEBUG=+icmp traces are counted to prove it.
+# ADDRESS must be a loopback address (127.0.0.0/8): nothing else is pinged.
 #
-# The prefix is booted first without any DLL override, so that Wine's own
-# services keep Wine's builtin iphlpapi; then only the ping process gets
-# WINEDLLOVERRIDES=iphlpapi=n, which makes Wine map our file (the tool checks
-# that the mapped image is our file and says so). With ICMP_TRACE=1 the run
-# also shows WINEDEBUG=+icmp traces from our DLL.
+# With TOOL=1 it runs our icmpping.exe instead (more options: -i ttl, -v tos,
+# -f, -S source); ICMP_TRACE=1 shows the traces.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
-arch=${ARCH:-x86_64}
 [ $# -ge 1 ] || { echo "usage: $0 [options] ADDRESS" >&2; exit 2; }
 target=${*: -1}
 case "$target" in
 127.*) ;;
 *) echo "run-ping: $target is not a loopback address; only 127.0.0.0/8 is pinged here" >&2; exit 2 ;;
 esac
-dll=$top/dlls/iphlpapi/$arch-windows/iphlpapi.dll
-exe=$top/tools/ping/$arch-windows/icmpping.exe
-[ -f "$dll" ] && [ -f "$exe" ] || { echo "run-ping: build first (./configure && make)" >&2; exit 1; }
+[ -f dlls/iphlpapi/x86_64-windows/iphlpapi.dll ] || { echo "run-ping: build first (./configure && make)" >&2; exit 1; }
 
 export WINEPREFIX=$top/build-ping/prefix
 export WINEDEBUG=-all
-unset DISPLAY WAYLAND_DISPLAY
-wineserver -k 2>/dev/null || true
+unset DISPLAY WAYLAND_DISPLAY WINEDLLOVERRIDES
+wineserver -k >/dev/null 2>&1 || true
 rm -rf "$top/build-ping"
 mkdir -p "$WINEPREFIX"
-trap 'wineserver -k 2>/dev/null || true' EXIT
+trap 'wineserver -k >/dev/null 2>&1; wineserver -w >/dev/null 2>&1 || true' EXIT
+
 echo "creating a fresh Wine prefix in $WINEPREFIX ..."
-wineserver -p
-wineboot -i >/dev/null 2>&1
-[ "${ICMP_TRACE:-0}" = 1 ] && export WINEDEBUG=-all,+icmp
-WINEDLLOVERRIDES=iphlpapi=n wine "$exe" --dll "$dll" "$@"
+if ! { wineboot -i >"$top/build-ping/wineboot.log" 2>&1 </dev/null && wineserver -w; }; then
+    wineserver -k >/dev/null 2>&1 || true
+    wineboot -i >"$top/build-ping/wineboot.log" 2>&1 </dev/null && wineserver -w
+fi
+tools/prefix-install.sh install
+
+trace=$top/build-ping/icmp-trace.txt
+status=0
+if [ "${TOOL:-0}" = 1 ]; then
+    WINEDEBUG=-all,+icmp wine tools/ping/x86_64-windows/icmpping.exe --dll system "$@" 2>"$trace" || status=$?
+else
+    echo "wine ping $*"
+    WINEDEBUG=-all,+icmp wine ping "$@" 2>"$trace" || status=$?
+fi
+[ "${ICMP_TRACE:-0}" = 1 ] && grep 'trace:icmp' "$trace"
+requests=$(grep -c 'trace:icmp:send_request' "$trace" || true)
+echo
+echo "our iphlpapi.dll handled $requests echo requests (WINEDEBUG=+icmp traces in $trace)"
+[ "$requests" -gt 0 ] || { echo "run-ping: no request went through our DLL" >&2; exit 1; }
+exit $status
