@@ -1,0 +1,115 @@
+/*
+ * libFuzzer target: everything that reads a received packet. The input is
+ * taken as what a raw IPv4 ICMP socket returned: parsed, matched against a
+ * request key made from its own bytes (so matching paths are reached), and,
+ * when it parses, written into reply buffers of every size around the
+ * struct, for both layouts, checking that nothing is written past the bytes
+ * reported and never past the buffer.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "icmpcore.h"
+
+#define GUARD 0xa5
+
+/* Random bytes rarely carry a valid checksum: when the first input byte is
+ * odd, the rest is parsed with its ICMP checksum (outer, and the quoted
+ * request's) recomputed, so the fuzzer reaches everything behind it. */
+static void fix_checksums( uint8_t *pkt, size_t len )
+{
+    size_t hlen, qhlen;
+    uint16_t sum;
+
+    if (len < 20 || (pkt[0] >> 4) != 4) return;
+    hlen = (size_t)(pkt[0] & 15) * 4;
+    if (hlen < 20 || hlen + 8 > len) return;
+    if (len - hlen >= 8 + 20)
+    {
+        uint8_t *q = pkt + hlen + 8;
+        qhlen = (size_t)(q[0] & 15) * 4;
+        if (qhlen >= 20 && hlen + 8 + qhlen + 8 <= len)
+        {
+            q[qhlen + 2] = q[qhlen + 3] = 0;
+            sum = icmp_checksum( q + qhlen, len - hlen - 8 - qhlen );
+            memcpy( q + qhlen + 2, &sum, 2 );
+        }
+    }
+    pkt[hlen + 2] = pkt[hlen + 3] = 0;
+    sum = icmp_checksum( pkt + hlen, len - hlen );
+    memcpy( pkt + hlen + 2, &sum, 2 );
+}
+
+static void check_write( const struct icmp_result *res, size_t buf_size, int ptr64 )
+{
+    uint8_t *buf = malloc( buf_size + 64 );
+    size_t n, i;
+
+    memset( buf, GUARD, buf_size + 64 );
+    n = icmp4_write_reply( buf, buf_size, 0x10000, ptr64, res );
+    if (n > buf_size) abort();
+    for (i = n; i < buf_size + 64; i++) if (buf[i] != GUARD) abort();
+    free( buf );
+}
+
+static int fuzz_one( const uint8_t *data, size_t size );
+
+int LLVMFuzzerTestOneInput( const uint8_t *data, size_t size )
+{
+    uint8_t *copy;
+    int ret;
+
+    if (!size) return 0;
+    if (!(data[0] & 1)) return fuzz_one( data + 1, size - 1 );
+    copy = malloc( size - 1 ? size - 1 : 1 );  /* exact size: ASan sees overreads */
+    memcpy( copy, data + 1, size - 1 );
+    fix_checksums( copy, size - 1 );
+    ret = fuzz_one( copy, size - 1 );
+    free( copy );
+    return ret;
+}
+
+static int fuzz_one( const uint8_t *data, size_t size )
+{
+    struct icmp4_packet p;
+    struct icmp_request_key key;
+    struct icmp_result res;
+    size_t s;
+    int ptr64;
+
+    if (icmp4_parse( data, size, &p ) == ICMP_KIND_IGNORE) return 0;
+
+    /* parsed fields must lie inside the input */
+    if (p.options && (p.options < data || p.options + p.options_size > data + size)) abort();
+    if (p.data && (p.data < data || p.data + p.data_size > data + size)) abort();
+
+    memset( &key, 0, sizeof(key) );
+    key.id = p.id;
+    key.seq = p.seq;
+    key.dst = p.kind == ICMP_KIND_ERROR ? p.quoted_dst : p.src;
+    key.payload_size = (uint16_t)p.data_size;
+    key.payload_hash = icmp_payload_hash( p.data, p.data_size );
+    if (!icmp4_match( &p, &key )) abort();     /* a packet matches the request it describes */
+    key.seq++;
+    if (icmp4_match( &p, &key )) abort();      /* and never another sequence */
+
+    memset( &res, 0, sizeof(res) );
+    res.status = p.status;
+    res.address = p.src;
+    res.reply_count = 1;
+    res.ttl = p.ttl;
+    res.tos = p.tos;
+    res.flags = p.flags;
+    res.options = p.options;
+    res.options_size = p.options_size;
+    res.data = p.data;
+    res.data_size = p.data_size;
+    for (ptr64 = 0; ptr64 <= 1; ptr64++)
+    {
+        size_t base = icmp_reply_struct_size( ptr64 );
+        for (s = base ? base - 1 : 0; s < base + 48; s++) check_write( &res, s, ptr64 );
+        check_write( &res, base + p.data_size + 40, ptr64 );
+    }
+    return 0;
+}
