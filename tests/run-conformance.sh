@@ -116,6 +116,20 @@ run_target() {  # arch target-label dll-arg override [extra args]
 # through our icmp.dll (its exports forward to our iphlpapi.dll)
 ICMP_TESTS="icmp_forwards sync_echo event apc timeouts icmp_errors caller_mozillavpn"
 
+# icmp_stress.exe (our DLL only; STRESS_SCALE divides its sizes, 1 = full)
+run_stress() {
+    local arch=$1 exe=tests/$arch-windows/icmp_stress.exe t log rc line
+    for t in ${STRESS_TESTS:-$(in_ns wine "$exe" --list 2>/dev/null | tr -d '\r')}; do
+        log=$out/$arch-stress-$t.log
+        WINEDLLOVERRIDES=iphlpapi=n timeout "${STRESS_TIMEOUT:-300}" "${nsexec[@]}" wine "$exe" \
+            --dll "dlls/iphlpapi/$arch-windows/iphlpapi.dll" --scale "${STRESS_SCALE:-1}" $lab_flag "$t" > "$log" 2>&1
+        rc=$?
+        line=$(tr -d '\r' < "$log" | grep "^summary: $t " | tail -1)
+        if [ -z "$line" ]; then printf '%s %s stress crashed rc=%s\n' "$arch" "$t" "$rc" >> "$table"
+        else set -- $line; printf '%s %s stress %s %s %s %s\n' "$arch" "$t" "$3" "$4" "$5" "$6" >> "$table"; fi
+    done
+}
+
 archs=${ARCHS:-x86_64 i386}
 ran_archs=""
 for arch in $archs; do
@@ -133,6 +147,8 @@ for arch in $archs; do
     run_target "$arch" ours "dlls/iphlpapi/$arch-windows/iphlpapi.dll" "iphlpapi=n"
     run_target "$arch" builtin system ""
     run_target "$arch" icmp "dlls/iphlpapi/$arch-windows/iphlpapi.dll" "iphlpapi,icmp=n" "--icmp dlls/icmp/$arch-windows/icmp.dll"
+    say "running $arch stress, lifecycle, leak and isolation tests against our DLL..."
+    run_stress "$arch"
 done
 [ -n "$ran_archs" ] || fail "no architecture could run"
 
@@ -167,6 +183,18 @@ for arch in $ran_archs; do
         fi
     done < "$table"
     say ""
+    say "-- $arch: stress, lifecycle, leaks, isolation: ours (passed/failed/skipped) --"
+    while read -r a t label p f todo sk; do
+        [ "$a" = "$arch" ] && [ "$label" = stress ] || continue
+        if [ "$p" = crashed ]; then
+            printf '%-22s %s\n' "$t" "CRASHED($f)"; ours_crashed=$((ours_crashed + 1)); ours_failed=$((ours_failed + 1))
+        else
+            printf '%-22s %s\n' "$t" "$p/$f/$sk"
+            ours_passed=$((ours_passed + p)); ours_failed=$((ours_failed + f)); ours_skipped=$((ours_skipped + sk))
+        fi
+    done < "$table"
+    for f in "$out/$arch-stress-"*.log; do tr -d '\r' < "$f" | grep -E ': trace: ' | sed 's/^/  /'; done
+    say ""
     say "-- $arch: checks Wine's builtin fails (ours passes them unless listed below) --"
     for f in "$out/$arch-builtin-"*.log; do
         t=${f#$out/$arch-builtin-}; t=${t%.log}
@@ -174,7 +202,7 @@ for arch in $ran_archs; do
     done
     say ""
     say "-- $arch: checks our DLL fails --"
-    for f in "$out/$arch-ours-"*.log "$out/$arch-icmp-"*.log; do
+    for f in "$out/$arch-ours-"*.log "$out/$arch-icmp-"*.log "$out/$arch-stress-"*.log; do
         t=${f#$out/$arch-}; t=${t%.log}
         tr -d '\r' < "$f" | grep -E 'Test failed|Test succeeded inside todo|Tests skipped' | sed "s/^/  [$t] /"
     done

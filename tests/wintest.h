@@ -112,7 +112,7 @@ static int winetest_ok( int condition, const char *fmt, ... )
     return condition;
 }
 
-static void winetest_skip( const char *fmt, ... )
+static WINETEST_UNUSED void winetest_skip( const char *fmt, ... )
 {
     va_list args;
     va_start( args, fmt );

@@ -238,16 +238,22 @@ static void complete( struct echo_request *req, const struct icmp_result *res )
         break;
 
     case COMPLETE_APC:
+    {
+        /* once queued, the APC may run and free req at any moment */
+        struct thread_ref *thread = req->thread;
+        USHORT seq = req->key.seq;
+
         req->iosb.Status = STATUS_SUCCESS;
         req->iosb.Information = req->written;
-        status = NtQueueApcThread( req->thread->handle, apc_trampoline, (ULONG_PTR)req, 0, 0 );
-        thread_ref_release( req->thread );
+        status = NtQueueApcThread( thread->handle, apc_trampoline, (ULONG_PTR)req, 0, 0 );
+        thread_ref_release( thread );
         if (status)
         {
-            TRACE( "seq %u: requesting thread is gone (%#lx), APC dropped\n", req->key.seq, status );
+            TRACE( "seq %u: requesting thread is gone (%#lx), APC dropped\n", seq, status );
             request_release( req );
         }
         break;
+    }
     }
 }
 

@@ -1,0 +1,653 @@
+/*
+ * Stress, lifecycle, leak and isolation tests of an ICMP echo implementation
+ * (Wine-style harness, same --dll and --lab conventions as icmp_test.exe):
+ *
+ *   icmp_stress.exe [--dll PATH|system] [--lab] [--scale N] [--list] [test]
+ *
+ * --scale divides the request counts (1 = the full sizes of the issue:
+ * 16 threads x 2,000 requests, 100,000 requests for the leak test); the
+ * suite runner uses a size that fits CI. Only loopback addresses are used;
+ * with --lab, 127.0.0.3 is silent.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <winsock2.h>
+#include <windows.h>
+#include <winternl.h>
+#include <tlhelp32.h>
+#include <psapi.h>
+#include <iphlpapi.h>
+#include <icmpapi.h>
+
+#include "wintest.h"
+#include "target_dll.h"
+
+typedef HANDLE (WINAPI *fnIcmpCreateFile)(void);
+typedef BOOL (WINAPI *fnIcmpCloseHandle)(HANDLE);
+typedef DWORD (WINAPI *fnIcmpSendEcho2)(HANDLE, HANDLE, PIO_APC_ROUTINE, void *, IPAddr, void *, WORD,
+                                        IP_OPTION_INFORMATION *, void *, DWORD, DWORD);
+static fnIcmpCreateFile pIcmpCreateFile;
+static fnIcmpCloseHandle pIcmpCloseHandle;
+static fnIcmpSendEcho2 pIcmpSendEcho2;
+
+static int lab, scale = 1;
+static const char *dll_arg = "system", *self_path;
+#define REPLY_SIZE ((DWORD)sizeof(ICMP_ECHO_REPLY))
+#define LOCALHOST htonl( 0x7f000001 )
+#define LOCALHOST2 htonl( 0x7f000002 )
+#define SILENT htonl( 0x7f000003 )
+
+static int count( int full ) { return full / scale > 0 ? full / scale : 1; }
+
+static void fill( BYTE *p, size_t n, unsigned int seed )
+{
+    size_t i;
+    for (i = 0; i < n; i++) p[i] = (BYTE)(seed * 131 + i * 7 + (seed >> 8));
+}
+
+static DWORD sync_echo( HANDLE h, IPAddr dst, BYTE *data, WORD size, UCHAR ttl, BYTE *buf, DWORD buf_size )
+{
+    IP_OPTION_INFORMATION opts;
+    memset( &opts, 0, sizeof(opts) );
+    opts.Ttl = ttl;
+    return pIcmpSendEcho2( h, NULL, NULL, NULL, dst, data, size, &opts, buf, buf_size, 5000 );
+}
+
+static int reply_is( const BYTE *buf, const BYTE *data, WORD size )
+{
+    const ICMP_ECHO_REPLY *r = (const ICMP_ECHO_REPLY *)buf;
+    return r->Status == IP_SUCCESS && r->DataSize == size && !memcmp( r->Data, data, size );
+}
+
+/* ---- 16 threads x 2,000 synchronous requests on one handle ---- */
+
+struct worker
+{
+    HANDLE h;
+    int id, n, good, wrong;
+};
+
+static DWORD CALLBACK shared_handle_worker( void *arg )
+{
+    struct worker *w = arg;
+    BYTE data[100], buf[sizeof(ICMP_ECHO_REPLY) + 100];
+    int i;
+
+    for (i = 0; i < w->n; i++)
+    {
+        WORD size = (WORD)(16 + (w->id * 5 + i) % 84);
+        fill( data, size, w->id << 16 | i );
+        if (sync_echo( w->h, (i & 1) ? LOCALHOST : LOCALHOST2, data, size, (UCHAR)(1 + (w->id + i) % 255), buf,
+                       sizeof(buf) ) == 1 && reply_is( buf, data, size ))
+            w->good++;
+        else w->wrong++;
+    }
+    return 0;
+}
+
+static void test_threads_shared_handle( void )
+{
+    enum { THREADS = 16 };
+    struct worker w[THREADS];
+    HANDLE threads[THREADS], h = pIcmpCreateFile();
+    int i, good = 0, n = count( 2000 );
+
+    for (i = 0; i < THREADS; i++)
+    {
+        w[i].h = h; w[i].id = i; w[i].n = n; w[i].good = w[i].wrong = 0;
+        threads[i] = CreateThread( NULL, 0, shared_handle_worker, &w[i], 0, NULL );
+    }
+    WaitForMultipleObjects( THREADS, threads, TRUE, INFINITE );
+    for (i = 0; i < THREADS; i++)
+    {
+        ok( w[i].good == n, "thread %d: %d of %d replies were its own (%d not)\n", i, w[i].good, n, w[i].wrong );
+        good += w[i].good;
+        CloseHandle( threads[i] );
+    }
+    trace( "%d echoes on one handle from %d threads\n", good, THREADS );
+    pIcmpCloseHandle( h );
+}
+
+/* ---- 64 threads, each its own handle ---- */
+
+static DWORD CALLBACK own_handle_worker( void *arg )
+{
+    struct worker *w = arg;
+    w->h = pIcmpCreateFile();
+    shared_handle_worker( w );
+    pIcmpCloseHandle( w->h );
+    return 0;
+}
+
+static void test_threads_own_handles( void )
+{
+    enum { THREADS = 64 };
+    static struct worker w[THREADS];
+    HANDLE threads[THREADS];
+    int i, n = count( 200 );
+
+    for (i = 0; i < THREADS; i++)
+    {
+        w[i].id = 100 + i; w[i].n = n; w[i].good = w[i].wrong = 0;
+        threads[i] = CreateThread( NULL, 0, own_handle_worker, &w[i], 0, NULL );
+    }
+    WaitForMultipleObjects( THREADS, threads, TRUE, INFINITE );
+    for (i = 0; i < THREADS; i++)
+    {
+        ok( w[i].good == n, "thread %d: %d of %d replies were its own\n", i, w[i].good, n );
+        CloseHandle( threads[i] );
+    }
+}
+
+/* ---- mixed synchronous, event and APC load ---- */
+
+struct async_req
+{
+    BYTE data[48];
+    BYTE buf[sizeof(ICMP_ECHO_REPLY) + 48 + 16];
+    LONG calls;
+    int expect_timeout;
+};
+
+static void NTAPI counting_apc( void *context, IO_STATUS_BLOCK *iosb, ULONG reserved )
+{
+    struct async_req *r = context;
+    InterlockedIncrement( &r->calls );
+}
+
+struct mixed_arg
+{
+    HANDLE h;
+    int id, n, good;
+};
+
+static DWORD CALLBACK mixed_event_worker( void *arg )
+{
+    struct mixed_arg *m = arg;
+    struct async_req *r = calloc( 1, sizeof(*r) );
+    HANDLE event = CreateEventA( NULL, FALSE, FALSE, NULL );
+    int i;
+
+    for (i = 0; i < m->n; i++)
+    {
+        fill( r->data, sizeof(r->data), m->id << 16 | i );
+        if (!pIcmpSendEcho2( m->h, event, NULL, NULL, LOCALHOST, r->data, sizeof(r->data), NULL, r->buf,
+                             sizeof(r->buf), 5000 ) && GetLastError() == ERROR_IO_PENDING &&
+            WaitForSingleObject( event, 10000 ) == WAIT_OBJECT_0 && reply_is( r->buf, r->data, sizeof(r->data) ))
+            m->good++;
+    }
+    CloseHandle( event );
+    free( r );
+    return 0;
+}
+
+static DWORD CALLBACK mixed_apc_worker( void *arg )
+{
+    struct mixed_arg *m = arg;
+    int batch = 50, i, j, done;
+    struct async_req *r = calloc( batch, sizeof(*r) );
+
+    for (i = 0; i < m->n; i += batch)
+    {
+        for (j = 0; j < batch; j++)
+        {
+            r[j].calls = 0;
+            fill( r[j].data, sizeof(r[j].data), m->id << 16 | (i + j) );
+            pIcmpSendEcho2( m->h, NULL, counting_apc, &r[j], LOCALHOST2, r[j].data, sizeof(r[j].data), NULL,
+                            r[j].buf, sizeof(r[j].buf), 5000 );
+        }
+        /* every request must have completed before its buffer is reused */
+        for (done = 0; done < 1500; done++)
+        {
+            int all = 1;
+            SleepEx( 10, TRUE );
+            for (j = 0; j < batch; j++) if (!r[j].calls) all = 0;
+            if (all) break;
+        }
+        if (done == 1500) return 0;  /* never completed: keep the buffers, report the shortfall */
+        for (j = 0; j < batch; j++)
+            if (r[j].calls == 1 && reply_is( r[j].buf, r[j].data, sizeof(r[j].data) )) m->good++;
+    }
+    free( r );
+    return 0;
+}
+
+static void test_mixed_load( void )
+{
+    enum { EACH = 4 };
+    struct worker w[EACH];
+    struct mixed_arg m[2 * EACH];
+    HANDLE threads[3 * EACH], h = pIcmpCreateFile();
+    int i, n = count( 1000 );
+
+    for (i = 0; i < EACH; i++)
+    {
+        w[i].h = h; w[i].id = 300 + i; w[i].n = n; w[i].good = w[i].wrong = 0;
+        threads[i] = CreateThread( NULL, 0, shared_handle_worker, &w[i], 0, NULL );
+    }
+    for (i = 0; i < 2 * EACH; i++)
+    {
+        m[i].h = h; m[i].id = 400 + i; m[i].n = n; m[i].good = 0;
+        threads[EACH + i] = CreateThread( NULL, 0, i < EACH ? mixed_event_worker : mixed_apc_worker, &m[i], 0, NULL );
+    }
+    WaitForMultipleObjects( 3 * EACH, threads, TRUE, INFINITE );
+    for (i = 0; i < EACH; i++) ok( w[i].good == n, "sync worker %d: %d of %d\n", i, w[i].good, n );
+    for (i = 0; i < 2 * EACH; i++)
+        ok( m[i].good == n, "%s worker %d: %d of %d\n", i < EACH ? "event" : "apc", i, m[i].good, n );
+    for (i = 0; i < 3 * EACH; i++) CloseHandle( threads[i] );
+    pIcmpCloseHandle( h );
+}
+
+/* ---- lifecycle ---- */
+
+/* IcmpCloseHandle with 1,000 requests pending: each completes exactly once,
+ * and nothing touches a buffer after its completion */
+static void test_close_with_pending( void )
+{
+    int n = count( 1000 ), i, once = 0, intact = 0, waited;
+    struct async_req *r = calloc( n, sizeof(*r) );
+    HANDLE h = pIcmpCreateFile();
+    DWORD pending = 0;
+
+    for (i = 0; i < n; i++)
+    {
+        fill( r[i].data, sizeof(r[i].data), 7000 + i );
+        r[i].expect_timeout = lab && (i % 2);
+        if (!pIcmpSendEcho2( h, NULL, counting_apc, &r[i], r[i].expect_timeout ? SILENT : LOCALHOST, r[i].data,
+                             sizeof(r[i].data), NULL, r[i].buf, sizeof(r[i].buf), 800 ) &&
+            GetLastError() == ERROR_IO_PENDING)
+            pending++;
+    }
+    ok( pIcmpCloseHandle( h ), "close failed\n" );
+    ok( pending == (DWORD)n, "%lu of %d pending\n", pending, n );
+    for (waited = 0; waited < 1000; waited++)
+    {
+        int all = 1;
+        SleepEx( 10, TRUE );
+        for (i = 0; i < n; i++) if (!r[i].calls) { all = 0; break; }
+        if (all) break;
+    }
+    /* scribble over every completed buffer, then give stragglers time */
+    for (i = 0; i < n; i++) memset( r[i].buf, 0x77, sizeof(r[i].buf) );
+    SleepEx( 1500, TRUE );
+    for (i = 0; i < n; i++)
+    {
+        size_t j;
+        if (r[i].calls == 1) once++;
+        for (j = 0; j < sizeof(r[i].buf); j++) if (r[i].buf[j] != 0x77) break;
+        if (j == sizeof(r[i].buf)) intact++;
+    }
+    ok( once == n, "%d of %d completed exactly once\n", once, n );
+    ok( intact == n, "%d of %d buffers untouched after completion\n", intact, n );
+    free( r );
+}
+
+/* a thread exits with APCs pending: they are dropped, nothing crashes */
+static DWORD CALLBACK apc_then_exit( void *arg )
+{
+    struct async_req *r = arg;
+    HANDLE h = pIcmpCreateFile();
+    int i;
+    for (i = 0; i < 50; i++)
+        pIcmpSendEcho2( h, NULL, counting_apc, &r[i], (i & 1) && lab ? SILENT : LOCALHOST, r[i].data,
+                        sizeof(r[i].data), NULL, r[i].buf, sizeof(r[i].buf), 300 );
+    pIcmpCloseHandle( h );
+    return 0;
+}
+
+static void test_thread_exit_with_apcs( void )
+{
+    struct async_req *r = calloc( 50 * 8, sizeof(*r) );
+    HANDLE threads[8], h = pIcmpCreateFile();
+    BYTE data[32], buf[sizeof(ICMP_ECHO_REPLY) + 32];
+    int i, calls = 0;
+
+    for (i = 0; i < 8; i++) threads[i] = CreateThread( NULL, 0, apc_then_exit, r + 50 * i, 0, NULL );
+    WaitForMultipleObjects( 8, threads, TRUE, INFINITE );
+    for (i = 0; i < 8; i++) CloseHandle( threads[i] );
+    SleepEx( 800, TRUE );
+    for (i = 0; i < 50 * 8; i++) calls += r[i].calls;
+    ok( calls == 0, "%d APCs ran although their threads had exited\n", calls );
+    fill( data, sizeof(data), 99 );
+    ok( sync_echo( h, LOCALHOST, data, sizeof(data), 0, buf, sizeof(buf) ) == 1 && reply_is( buf, data, sizeof(data) ),
+        "the engine does not answer any more\n" );
+    pIcmpCloseHandle( h );
+    free( r );
+}
+
+/* handles closed while other threads send on them */
+static HANDLE volatile shared_handles[8];
+static LONG volatile stop_flag;
+
+static DWORD CALLBACK sender_on_shared( void *arg )
+{
+    BYTE data[16], buf[sizeof(ICMP_ECHO_REPLY) + 16];
+    LONG *bad = arg;
+    unsigned int i = 0;
+
+    fill( data, sizeof(data), 5 );
+    while (!stop_flag)
+    {
+        DWORD ret = sync_echo( shared_handles[i++ % 8], LOCALHOST, data, sizeof(data), 0, buf, sizeof(buf) );
+        if (!ret && GetLastError() != ERROR_INVALID_PARAMETER) InterlockedIncrement( bad );
+        if (ret && !reply_is( buf, data, sizeof(data) )) InterlockedIncrement( bad );
+    }
+    return 0;
+}
+
+static void test_close_while_sending( void )
+{
+    HANDLE threads[4];
+    LONG bad = 0;
+    int i, rounds = count( 400 );
+
+    for (i = 0; i < 8; i++) shared_handles[i] = pIcmpCreateFile();
+    stop_flag = 0;
+    for (i = 0; i < 4; i++) threads[i] = CreateThread( NULL, 0, sender_on_shared, &bad, 0, NULL );
+    for (i = 0; i < rounds; i++)
+    {
+        HANDLE old = shared_handles[i % 8];
+        shared_handles[i % 8] = pIcmpCreateFile();
+        pIcmpCloseHandle( old );
+        Sleep( 1 );
+    }
+    stop_flag = 1;
+    WaitForMultipleObjects( 4, threads, TRUE, INFINITE );
+    for (i = 0; i < 4; i++) CloseHandle( threads[i] );
+    for (i = 0; i < 8; i++) pIcmpCloseHandle( shared_handles[i] );
+    ok( bad == 0, "%ld calls failed otherwise than ERROR_INVALID_PARAMETER or got a wrong reply\n", bad );
+}
+
+/* FreeLibrary with requests pending: the DLL pins itself once its engine
+ * runs, so it stays mapped and the requests complete */
+static void test_freelibrary_pending( void )
+{
+    struct target_dll t;
+    HMODULE extra;
+    HANDLE h, events[20];
+    struct async_req *r = calloc( 20, sizeof(*r) );
+    int i, signalled = 0;
+
+    if (!target_load( dll_arg, &t ))
+    {
+        ok( 0, "cannot load %s again\n", dll_arg );
+        free( r );
+        return;
+    }
+    extra = t.module;   /* a second reference, dropped below with requests pending */
+    h = pIcmpCreateFile();
+    for (i = 0; i < 20; i++)
+    {
+        events[i] = CreateEventA( NULL, TRUE, FALSE, NULL );
+        pIcmpSendEcho2( h, events[i], NULL, NULL, (i & 1) && lab ? SILENT : LOCALHOST, r[i].data,
+                        sizeof(r[i].data), NULL, r[i].buf, sizeof(r[i].buf), 400 );
+    }
+    ok( FreeLibrary( extra ), "FreeLibrary failed\n" );
+    ok( FreeLibrary( extra ), "second FreeLibrary failed\n" );  /* our main reference too */
+    for (i = 0; i < 20; i++)
+    {
+        if (WaitForSingleObject( events[i], 5000 ) == WAIT_OBJECT_0) signalled++;
+        CloseHandle( events[i] );
+    }
+    ok( signalled == 20, "%d of 20 requests completed after FreeLibrary\n", signalled );
+    ok( GetModuleHandleA( "iphlpapi.dll" ) != NULL, "the DLL was unloaded with its engine running\n" );
+    pIcmpCloseHandle( h );
+    free( r );
+}
+
+/* process exit with requests pending: a child sends and exits at once */
+static int child_exit_pending( void )
+{
+    static struct async_req r[200];
+    HANDLE h = pIcmpCreateFile(), event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    int i;
+    for (i = 0; i < 200; i++)
+        pIcmpSendEcho2( h, (i & 1) ? event : NULL, (i & 1) ? NULL : counting_apc, &r[i],
+                        (i & 2) && lab ? SILENT : LOCALHOST, r[i].data, sizeof(r[i].data), NULL, r[i].buf,
+                        sizeof(r[i].buf), 2000 );
+    ExitProcess( 42 );
+}
+
+static DWORD run_child( const char *args, DWORD timeout, DWORD *exit_code )
+{
+    char cmd[1024];
+    STARTUPINFOA si;
+    PROCESS_INFORMATION pi;
+    DWORD ret;
+
+    snprintf( cmd, sizeof(cmd), "\"%s\" --dll \"%s\" %s %s", self_path, dll_arg, lab ? "--lab" : "", args );
+    memset( &si, 0, sizeof(si) );
+    si.cb = sizeof(si);
+    if (!CreateProcessA( NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi )) return GetLastError();
+    ret = WaitForSingleObject( pi.hProcess, timeout );
+    if (ret != WAIT_OBJECT_0) TerminateProcess( pi.hProcess, 1 );
+    GetExitCodeProcess( pi.hProcess, exit_code );
+    CloseHandle( pi.hProcess );
+    CloseHandle( pi.hThread );
+    return ret;
+}
+
+static void test_process_exit_pending( void )
+{
+    DWORD code = 0, ret = run_child( "--child-exit", 20000, &code );
+    ok( ret == WAIT_OBJECT_0, "child did not exit: %lu\n", ret );
+    ok( code == 42, "child exit code %lu\n", code );
+}
+
+/* two processes ping the same host at once with different payloads */
+static int child_isolation( int seed )
+{
+    BYTE data[64], buf[sizeof(ICMP_ECHO_REPLY) + 64];
+    HANDLE h = pIcmpCreateFile();
+    int i, n = count( 1000 ), good = 0;
+
+    for (i = 0; i < n; i++)
+    {
+        fill( data, sizeof(data), seed * 100000 + i );
+        if (sync_echo( h, LOCALHOST, data, sizeof(data), 0, buf, sizeof(buf) ) == 1 && reply_is( buf, data, sizeof(data) ))
+            good++;
+    }
+    pIcmpCloseHandle( h );
+    printf( "child %d: %d of %d\n", seed, good, n );
+    return good == n ? 0 : 1;
+}
+
+static DWORD CALLBACK isolation_child_thread( void *arg )
+{
+    DWORD code = 99;
+    char args[64];
+    snprintf( args, sizeof(args), "--child-isolation %d", (int)(ULONG_PTR)arg );
+    if (run_child( args, 120000, &code ) != WAIT_OBJECT_0) code = 98;
+    return code;
+}
+
+static void test_process_isolation( void )
+{
+    HANDLE threads[2];
+    DWORD codes[2];
+    int i;
+
+    for (i = 0; i < 2; i++) threads[i] = CreateThread( NULL, 0, isolation_child_thread, (void *)(ULONG_PTR)(i + 1), 0, NULL );
+    WaitForMultipleObjects( 2, threads, TRUE, INFINITE );
+    for (i = 0; i < 2; i++)
+    {
+        GetExitCodeThread( threads[i], &codes[i] );
+        ok( codes[i] == 0, "process %d got replies that were not its own (exit %lu)\n", i + 1, codes[i] );
+        CloseHandle( threads[i] );
+    }
+}
+
+/* ---- leaks: handles, threads and private bytes return to their level ---- */
+
+static DWORD thread_count( void )
+{
+    HANDLE snap = CreateToolhelp32Snapshot( TH32CS_SNAPTHREAD, 0 );
+    THREADENTRY32 te;
+    DWORD n = 0, pid = GetCurrentProcessId();
+
+    te.dwSize = sizeof(te);
+    if (Thread32First( snap, &te ))
+        do if (te.th32OwnerProcessID == pid) n++; while (Thread32Next( snap, &te ));
+    CloseHandle( snap );
+    return n;
+}
+
+/* committed private memory, summed region by region (PrivateUsage from
+ * GetProcessMemoryInfo is 0 under Wine) */
+static SIZE_T private_bytes( void )
+{
+    MEMORY_BASIC_INFORMATION mbi;
+    const BYTE *p = NULL;
+    SIZE_T total = 0;
+
+    while (VirtualQuery( p, &mbi, sizeof(mbi) ) == sizeof(mbi))
+    {
+        if (mbi.State == MEM_COMMIT && mbi.Type == MEM_PRIVATE) total += mbi.RegionSize;
+        p = (const BYTE *)mbi.BaseAddress + mbi.RegionSize;
+        if (!p) break;
+    }
+    return total;
+}
+
+/* handles in use: GetProcessHandleCount where it works (Windows); under
+ * Wine, which reports 0, the value of the next handle created (handles are
+ * given out lowest free first, so leaked ones push it up) */
+static DWORD handle_level( void )
+{
+    DWORD count = 0;
+    HANDLE h;
+
+    if (GetProcessHandleCount( GetCurrentProcess(), &count ) && count) return count;
+    h = CreateEventA( NULL, FALSE, FALSE, NULL );
+    CloseHandle( h );
+    return (DWORD)(ULONG_PTR)h / 4;
+}
+
+/* n requests in batches, a third each APC, event and synchronous; returns
+ * how many did not complete with the echo. Buffers are reused only once
+ * every request of the batch has completed. */
+static int leak_round( HANDLE h, int n )
+{
+    enum { BATCH = 192, EVENTS = BATCH / 3 };
+    struct async_req *r = calloc( BATCH, sizeof(*r) );
+    HANDLE events[EVENTS];
+    int i, j, k, bad = 0;
+
+    for (j = 0; j < EVENTS; j++) events[j] = CreateEventA( NULL, FALSE, FALSE, NULL );
+    for (i = 0; i < n; i += BATCH)
+    {
+        for (j = 0; j < BATCH; j++)
+        {
+            r[j].calls = 0;
+            fill( r[j].data, 16, i + j );
+            switch (j % 3)
+            {
+            case 0:
+                pIcmpSendEcho2( h, NULL, counting_apc, &r[j], LOCALHOST, r[j].data, 16, NULL, r[j].buf,
+                                sizeof(r[j].buf), 3000 );
+                break;
+            case 1:
+                pIcmpSendEcho2( h, events[j / 3], NULL, NULL, LOCALHOST2, r[j].data, 16, NULL, r[j].buf,
+                                sizeof(r[j].buf), 3000 );
+                break;
+            default:
+                if (pIcmpSendEcho2( h, NULL, NULL, NULL, LOCALHOST, r[j].data, 16, NULL, r[j].buf, sizeof(r[j].buf),
+                                    3000 ) == 1)
+                    r[j].calls = 1;
+                break;
+            }
+        }
+        for (j = 0; j < EVENTS; j += 32)
+            if (WaitForMultipleObjects( min( 32, EVENTS - j ), events + j, TRUE, 10000 ) != WAIT_OBJECT_0)
+                return -1;  /* never completed: keep the buffers */
+        for (j = 1; j < BATCH; j += 3) r[j].calls = 1;
+        for (k = 0; k < 1000; k++)
+        {
+            int all = 1;
+            SleepEx( 5, TRUE );
+            for (j = 0; j < BATCH; j += 3) if (!r[j].calls) all = 0;
+            if (all) break;
+        }
+        if (k == 1000) return -1;
+        for (j = 0; j < BATCH; j++)
+            if (r[j].calls != 1 || !reply_is( r[j].buf, r[j].data, 16 )) bad++;
+    }
+    for (j = 0; j < EVENTS; j++) CloseHandle( events[j] );
+    free( r );
+    return bad;
+}
+
+static void test_leaks( void )
+{
+    HANDLE h = pIcmpCreateFile();
+    DWORD handles0, handles1, threads0, threads1;
+    SIZE_T bytes0, bytes1;
+    int n = count( 100000 );
+
+    int bad;
+
+    ok( leak_round( h, 3000 ) == 0, "warm-up requests failed\n" );  /* engine, sockets, heaps */
+    handles0 = handle_level();
+    threads0 = thread_count();
+    bytes0 = private_bytes();
+    bad = leak_round( h, n );
+    ok( bad == 0, "%d of %d requests did not complete with their echo\n", bad, n );
+    handles1 = handle_level();
+    threads1 = thread_count();
+    bytes1 = private_bytes();
+    trace( "%d requests: handles %lu -> %lu, threads %lu -> %lu, private bytes %Iu -> %Iu\n", n, handles0, handles1,
+           threads0, threads1, bytes0, bytes1 );
+    ok( handles1 <= handles0 + 4, "handles grew from %lu to %lu\n", handles0, handles1 );
+    ok( threads1 == threads0, "threads went from %lu to %lu\n", threads0, threads1 );
+    ok( bytes1 <= bytes0 + 4 * 1024 * 1024, "private bytes grew from %Iu to %Iu\n", bytes0, bytes1 );
+    pIcmpCloseHandle( h );
+}
+
+static const struct winetest_entry tests[] =
+{
+    { "threads_shared_handle", test_threads_shared_handle },
+    { "threads_own_handles", test_threads_own_handles },
+    { "mixed_load", test_mixed_load },
+    { "close_with_pending", test_close_with_pending },
+    { "thread_exit_with_apcs", test_thread_exit_with_apcs },
+    { "close_while_sending", test_close_while_sending },
+    { "freelibrary_pending", test_freelibrary_pending },
+    { "process_exit_pending", test_process_exit_pending },
+    { "process_isolation", test_process_isolation },
+    { "leaks", test_leaks },
+};
+
+int main( int argc, char **argv )
+{
+    const char *only = NULL;
+    struct target_dll t;
+    int i, child_exit = 0, child_iso = 0;
+    static char path[MAX_PATH];
+
+    GetModuleFileNameA( NULL, path, sizeof(path) );
+    self_path = path;
+    for (i = 1; i < argc; i++)
+    {
+        if (!strcmp( argv[i], "--dll" ) && i + 1 < argc) dll_arg = argv[++i];
+        else if (!strcmp( argv[i], "--lab" )) lab = 1;
+        else if (!strcmp( argv[i], "--scale" ) && i + 1 < argc) scale = atoi( argv[++i] ) > 0 ? atoi( argv[i] ) : 1;
+        else if (!strcmp( argv[i], "--child-exit" )) child_exit = 1;
+        else if (!strcmp( argv[i], "--child-isolation" ) && i + 1 < argc) child_iso = atoi( argv[++i] );
+        else if (!strcmp( argv[i], "--list" ))
+        {
+            for (i = 0; i < (int)ARRAY_SIZE(tests); i++) printf( "%s\n", tests[i].name );
+            return 0;
+        }
+        else only = argv[i];
+    }
+    if (!target_load( dll_arg, &t )) return 2;
+    if (!child_exit && !child_iso) target_describe( &t, stdout );
+    pIcmpCreateFile = (fnIcmpCreateFile)GetProcAddress( t.module, "IcmpCreateFile" );
+    pIcmpCloseHandle = (fnIcmpCloseHandle)GetProcAddress( t.module, "IcmpCloseHandle" );
+    pIcmpSendEcho2 = (fnIcmpSendEcho2)GetProcAddress( t.module, "IcmpSendEcho2" );
+    if (!pIcmpCreateFile || !pIcmpCloseHandle || !pIcmpSendEcho2) return 2;
+    if (child_exit) return child_exit_pending();
+    if (child_iso) return child_isolation( child_iso );
+    return winetest_main( argc, argv, tests, ARRAY_SIZE(tests), only );
+}
