@@ -128,6 +128,11 @@ struct icmp_result
     size_t   data_size;
 };
 
+/* The result a matched packet gives its request: sender, status, the
+ * packet's own IP header fields and options, and the echo data (none for
+ * ICMP errors); rtt_ms is measured by the caller. */
+void icmp4_result_from_packet( const struct icmp4_packet *pkt, uint32_t rtt_ms, struct icmp_result *res );
+
 /* Sizes of ICMP_ECHO_REPLY in a 32-bit and a 64-bit process. */
 #define ICMP_ECHO_REPLY32_SIZE 28
 #define ICMP_ECHO_REPLY64_SIZE 40

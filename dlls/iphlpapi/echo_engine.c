@@ -430,21 +430,7 @@ static void process_packet( struct icmp_socket *sock, const BYTE *pkt, DWORD len
     unregister_request( req );
     LeaveCriticalSection( &engine.cs );
 
-    memset( &res, 0, sizeof(res) );
-    res.status = p.status;
-    res.address = p.src;
-    res.rtt_ms = (DWORD)qpc_to_ms( when->QuadPart - req->sent.QuadPart );
-    res.reply_count = 1;
-    res.ttl = p.ttl;
-    res.tos = p.tos;
-    res.flags = p.flags;
-    res.options_size = p.options_size;
-    res.options = p.options;
-    if (p.kind == ICMP_KIND_ECHO_REPLY)
-    {
-        res.data = p.data;
-        res.data_size = p.data_size;
-    }
+    icmp4_result_from_packet( &p, (uint32_t)qpc_to_ms( when->QuadPart - req->sent.QuadPart ), &res );
     complete( req, &res );
 }
 

@@ -203,3 +203,22 @@ int icmp4_match( const struct icmp4_packet *pkt, const struct icmp_request_key *
         return 0;
     }
 }
+
+void icmp4_result_from_packet( const struct icmp4_packet *pkt, uint32_t rtt_ms, struct icmp_result *res )
+{
+    memset( res, 0, sizeof(*res) );
+    res->status = pkt->status;
+    res->address = pkt->src;
+    res->rtt_ms = rtt_ms;
+    res->reply_count = 1;
+    res->ttl = pkt->ttl;
+    res->tos = pkt->tos;
+    res->flags = pkt->flags;
+    res->options_size = pkt->options_size;
+    res->options = pkt->options;
+    if (pkt->kind == ICMP_KIND_ECHO_REPLY)
+    {
+        res->data = pkt->data;
+        res->data_size = pkt->data_size;
+    }
+}

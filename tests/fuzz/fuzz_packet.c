@@ -94,17 +94,8 @@ static int fuzz_one( const uint8_t *data, size_t size )
     key.seq++;
     if (icmp4_match( &p, &key )) abort();      /* and never another sequence */
 
-    memset( &res, 0, sizeof(res) );
-    res.status = p.status;
-    res.address = p.src;
-    res.reply_count = 1;
-    res.ttl = p.ttl;
-    res.tos = p.tos;
-    res.flags = p.flags;
-    res.options = p.options;
-    res.options_size = p.options_size;
-    res.data = p.data;
-    res.data_size = p.data_size;
+    icmp4_result_from_packet( &p, 1, &res );
+    if (p.kind == ICMP_KIND_ERROR && res.data_size) abort();   /* errors carry no echo data */
     for (ptr64 = 0; ptr64 <= 1; ptr64++)
     {
         size_t base = icmp_reply_struct_size( ptr64 );

@@ -142,6 +142,13 @@ static void test_parse_reply( void )
     CHECK( p.id == 0x42 && p.seq == 7, "id %x seq %u", p.id, p.seq );
     CHECK( p.data_size == 5 && !memcmp( p.data, "hello", 5 ), "data" );
     CHECK( p.options_size == 0 && !p.options, "no options" );
+    {
+        struct icmp_result r;
+        icmp4_result_from_packet( &p, 3, &r );
+        CHECK( r.status == 0 && r.address == ip( "127.0.0.2" ) && r.rtt_ms == 3 && r.reply_count == 1 &&
+               r.ttl == 63 && r.tos == 0x10 && r.flags == 2, "reply result fields" );
+        CHECK( r.data == p.data && r.data_size == 5, "reply result data" );
+    }
 
     /* with options (7 bytes, padded to 8 in the header) */
     n = make_ip( pkt, ip( "127.0.0.2" ), ip( "127.0.0.1" ), 64, 0, 0, opts, 7, icmp, ilen );
@@ -227,6 +234,13 @@ static void test_parse_errors( void )
     CHECK( p.status == ICMP_STATUS_TTL_EXPIRED_TRANSIT, "status %u", p.status );
     CHECK( p.src == router && p.quoted_dst == far && p.id == 0x42 && p.seq == 9, "quoted fields" );
     CHECK( p.ttl == 255 && p.tos == 0xc0, "outer header" );
+    {
+        struct icmp_result r;
+        icmp4_result_from_packet( &p, 7, &r );
+        CHECK( r.status == ICMP_STATUS_TTL_EXPIRED_TRANSIT && r.address == router && r.rtt_ms == 7 &&
+               r.reply_count == 1 && r.ttl == 255 && r.tos == 0xc0, "error result fields" );
+        CHECK( !r.data && !r.data_size, "an error's result carries no echo data" );
+    }
 
     /* quoting only IP header + 8 bytes (RFC 792 minimum) is enough */
     ilen = make_error( icmp, 3, 1, us, far, 0x42, 9, 28 );
