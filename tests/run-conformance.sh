@@ -95,22 +95,28 @@ ours_passed=0 ours_failed=0 ours_skipped=0 ours_crashed=0
 table=$out/table.txt
 : > "$table"
 
+# one table line per test process: arch test label passed failed todo skipped,
+# or "arch test label crashed rc=N" when it printed no summary
+record() {  # arch test label log rc
+    local line
+    line=$(tr -d '\r' < "$4" | grep "^summary: $2 " | tail -1)
+    if [ -z "$line" ]; then
+        printf '%s %s %s crashed rc=%s\n' "$1" "$2" "$3" "$5" >> "$table"
+    else
+        set -- "$1" "$2" "$3" $line
+        printf '%s %s %s %s %s %s %s\n' "$1" "$2" "$3" "$6" "$7" "$8" "$9" >> "$table"
+    fi
+}
+
 run_target() {  # arch target-label dll-arg override [extra args]
-    local arch=$1 label=$2 dll=$3 override=$4 extra=${5:-} exe=tests/$arch-windows/icmp_test.exe t log rc line
+    local arch=$1 label=$2 dll=$3 override=$4 extra=${5:-} exe=tests/$arch-windows/icmp_test.exe t log
     local list
     list=${TESTS:-$(in_ns wine "$exe" --list 2>/dev/null | tr -d '\r' | grep -vx icmp_forwards)}
     [ "$label" = icmp ] && list=${TESTS:-$ICMP_TESTS}
     for t in $list; do
         log=$out/$arch-$label-$t.log
         WINEDLLOVERRIDES=$override timeout "${TEST_TIMEOUT:-60}" "${nsexec[@]}" wine "$exe" --dll "$dll" $extra $lab_flag "$t" > "$log" 2>&1
-        rc=$?
-        line=$(tr -d '\r' < "$log" | grep "^summary: $t " | tail -1)
-        if [ -z "$line" ]; then
-            printf '%s %s %s crashed rc=%s\n' "$arch" "$t" "$label" "$rc" >> "$table"
-        else
-            set -- $line
-            printf '%s %s %s %s %s %s %s\n' "$arch" "$t" "$label" "$3" "$4" "$5" "$6" >> "$table"
-        fi
+        record "$arch" "$t" "$label" "$log" $?
     done
 }
 # through our icmp.dll (its exports forward to our iphlpapi.dll)
@@ -118,15 +124,12 @@ ICMP_TESTS="icmp_forwards sync_echo event apc timeouts icmp_errors caller_mozill
 
 # icmp_stress.exe (our DLL only; STRESS_SCALE divides its sizes, 1 = full)
 run_stress() {
-    local arch=$1 exe=tests/$arch-windows/icmp_stress.exe t log rc line
+    local arch=$1 exe=tests/$arch-windows/icmp_stress.exe t log
     for t in ${STRESS_TESTS:-$(in_ns wine "$exe" --list 2>/dev/null | tr -d '\r')}; do
         log=$out/$arch-stress-$t.log
         WINEDLLOVERRIDES=iphlpapi=n timeout "${STRESS_TIMEOUT:-300}" "${nsexec[@]}" wine "$exe" \
             --dll "dlls/iphlpapi/$arch-windows/iphlpapi.dll" --scale "${STRESS_SCALE:-1}" $lab_flag "$t" > "$log" 2>&1
-        rc=$?
-        line=$(tr -d '\r' < "$log" | grep "^summary: $t " | tail -1)
-        if [ -z "$line" ]; then printf '%s %s stress crashed rc=%s\n' "$arch" "$t" "$rc" >> "$table"
-        else set -- $line; printf '%s %s stress %s %s %s %s\n' "$arch" "$t" "$3" "$4" "$5" "$6" >> "$table"; fi
+        record "$arch" "$t" stress "$log" $?
     done
 }
 
@@ -153,6 +156,20 @@ done
 [ -n "$ran_archs" ] || fail "no architecture could run"
 
 # ---- report ----
+
+# lists one of our runs (label) for an arch and adds it to our totals
+list_ours() {  # arch label
+    local a t label p f todo sk
+    while read -r a t label p f todo sk; do
+        [ "$a" = "$1" ] && [ "$label" = "$2" ] || continue
+        if [ "$p" = crashed ]; then
+            printf '%-22s %s\n' "$t" "CRASHED($f)"; ours_crashed=$((ours_crashed + 1)); ours_failed=$((ours_failed + 1))
+        else
+            printf '%-22s %s\n' "$t" "$p/$f/$sk"
+            ours_passed=$((ours_passed + p)); ours_failed=$((ours_failed + f)); ours_skipped=$((ours_skipped + sk))
+        fi
+    done < "$table"
+}
 for arch in $ran_archs; do
     say ""
     say "== $arch: conformance, ours vs Wine's builtin (passed/failed/skipped) =="
@@ -173,26 +190,10 @@ for arch in $ran_archs; do
     done
     say ""
     say "-- $arch: ours through our icmp.dll (passed/failed/skipped) --"
-    while read -r a t label p f todo sk; do
-        [ "$a" = "$arch" ] && [ "$label" = icmp ] || continue
-        if [ "$p" = crashed ]; then
-            printf '%-22s %s\n' "$t" "CRASHED($f)"; ours_crashed=$((ours_crashed + 1)); ours_failed=$((ours_failed + 1))
-        else
-            printf '%-22s %s\n' "$t" "$p/$f/$sk"
-            ours_passed=$((ours_passed + p)); ours_failed=$((ours_failed + f)); ours_skipped=$((ours_skipped + sk))
-        fi
-    done < "$table"
+    list_ours "$arch" icmp
     say ""
     say "-- $arch: stress, lifecycle, leaks, isolation: ours (passed/failed/skipped) --"
-    while read -r a t label p f todo sk; do
-        [ "$a" = "$arch" ] && [ "$label" = stress ] || continue
-        if [ "$p" = crashed ]; then
-            printf '%-22s %s\n' "$t" "CRASHED($f)"; ours_crashed=$((ours_crashed + 1)); ours_failed=$((ours_failed + 1))
-        else
-            printf '%-22s %s\n' "$t" "$p/$f/$sk"
-            ours_passed=$((ours_passed + p)); ours_failed=$((ours_failed + f)); ours_skipped=$((ours_skipped + sk))
-        fi
-    done < "$table"
+    list_ours "$arch" stress
     for f in "$out/$arch-stress-"*.log; do tr -d '\r' < "$f" | grep -E ': trace: ' | sed 's/^/  /'; done
     say ""
     say "-- $arch: checks Wine's builtin fails (ours passes them unless listed below) --"
