@@ -25,19 +25,14 @@ export WINEDEBUG=${WINEDEBUG:--all}
 export WINEARCH=win64
 unset DISPLAY WAYLAND_DISPLAY
 ns=""
+. tools/wineprefix.sh
 
 say() { printf '%s\n' "$*"; }
 fail() { say "run-conformance: $*" >&2; exit 1; }
 
 cleanup() {
-    if [ -n "$ns" ]; then
-        ip netns exec "$ns" wineserver -k >/dev/null 2>&1
-        ip netns exec "$ns" wineserver -w >/dev/null 2>&1
-        ip netns del "$ns" 2>/dev/null
-    else
-        wineserver -k >/dev/null 2>&1
-        wineserver -w >/dev/null 2>&1
-    fi
+    wine_stop
+    [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -48,7 +43,6 @@ mkdir -p "$out"
 
 # ---- the loopback lab ----
 nsexec=()
-in_ns() { "${nsexec[@]}" "$@"; }
 lab_flag=""
 if [ "$(id -u)" = 0 ] && ip netns add "icmplab-$$" 2>/dev/null; then
     ns="icmplab-$$"
@@ -65,6 +59,7 @@ if [ "$(id -u)" = 0 ] && ip netns add "icmplab-$$" 2>/dev/null; then
     add -d 127.0.0.10 -j REJECT --reject-with icmp-admin-prohibited
     ip netns exec "$ns" iptables -A OUTPUT -p icmp --icmp-type echo-request -d 127.0.0.11 -j DROP || rules_ok=0
     nsexec=(ip netns exec "$ns")
+    export WINE_NS=$ns
     if [ $rules_ok = 1 ]; then lab_flag="--lab"
     else say "SKIPPED: iptables rules could not be added: lab tests (timeouts, ICMP errors) will be skipped"; fi
 else
@@ -72,13 +67,7 @@ else
 fi
 
 # ---- a fresh prefix whose wineserver lives in the lab ----
-wineserver -k 2>/dev/null
-mkdir -p "$WINEPREFIX"
-in_ns wineserver -p >"$out/wineserver.log" 2>&1 </dev/null || fail "cannot start wineserver"
-if ! in_ns wineboot -i >"$out/wineboot.log" 2>&1 </dev/null || [ ! -f "$WINEPREFIX/drive_c/windows/system32/kernel32.dll" ]; then
-    say "creating the prefix failed once; trying again:"; cat "$out/wineboot.log"
-    in_ns wineboot -i >"$out/wineboot.log" 2>&1 </dev/null || fail "wineboot failed (see $out/wineboot.log)"
-fi
+wine_fresh_prefix "$out/wineboot.log" || fail "cannot create the Wine prefix (see $out/wineboot.log)"
 if [ -n "$ns" ]; then
     server_pid=""
     for pid in $(pgrep -x wineserver; pgrep -x wineserver64); do
@@ -111,7 +100,7 @@ record() {  # arch test label log rc
 run_target() {  # arch target-label dll-arg override [extra args]
     local arch=$1 label=$2 dll=$3 override=$4 extra=${5:-} exe=tests/$arch-windows/icmp_test.exe t log
     local list
-    list=${TESTS:-$(in_ns wine "$exe" --list 2>/dev/null | tr -d '\r' | grep -vx icmp_forwards)}
+    list=${TESTS:-$(wine_in wine "$exe" --list 2>/dev/null | tr -d '\r' | grep -vx icmp_forwards)}
     [ "$label" = icmp ] && list=${TESTS:-$ICMP_TESTS}
     for t in $list; do
         log=$out/$arch-$label-$t.log
@@ -125,7 +114,7 @@ ICMP_TESTS="icmp_forwards sync_echo event apc timeouts icmp_errors caller_mozill
 # icmp_stress.exe (our DLL only; STRESS_SCALE divides its sizes, 1 = full)
 run_stress() {
     local arch=$1 exe=tests/$arch-windows/icmp_stress.exe t log
-    for t in ${STRESS_TESTS:-$(in_ns wine "$exe" --list 2>/dev/null | tr -d '\r')}; do
+    for t in ${STRESS_TESTS:-$(wine_in wine "$exe" --list 2>/dev/null | tr -d '\r')}; do
         log=$out/$arch-stress-$t.log
         WINEDLLOVERRIDES=iphlpapi=n timeout "${STRESS_TIMEOUT:-300}" "${nsexec[@]}" wine "$exe" \
             --dll "dlls/iphlpapi/$arch-windows/iphlpapi.dll" --scale "${STRESS_SCALE:-1}" $lab_flag "$t" > "$log" 2>&1
@@ -139,7 +128,7 @@ for arch in $archs; do
     exe=tests/$arch-windows/icmp_test.exe
     [ -f "$exe" ] || fail "$exe is not built (run make)"
     # (wine exits 0 even when it cannot start a 32-bit program: look at the output)
-    if ! in_ns wine "$exe" --list 2>/dev/null | grep -q '^handles'; then
+    if ! wine_in wine "$exe" --list 2>/dev/null | grep -q '^handles'; then
         say ""
         say "SKIPPED: $arch conformance tests: this Wine cannot run $arch programs (wine32 is not installed)"
         say ""

@@ -24,7 +24,7 @@ export WINEARCH=win64
 unset DISPLAY WAYLAND_DISPLAY WINEDLLOVERRIDES
 passed=0 failed=0
 ns=""
-nsexec=()
+. tools/wineprefix.sh
 
 check() {  # description, then a command that must succeed
     local what=$1; shift
@@ -32,21 +32,20 @@ check() {  # description, then a command that must succeed
 }
 fail_setup() { echo "run-dropin: $*" >&2; exit 1; }
 cleanup() {
-    "${nsexec[@]}" wineserver -k >/dev/null 2>&1
-    "${nsexec[@]}" wineserver -w >/dev/null 2>&1
+    wine_stop
     [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 rm -rf "$out"
-mkdir -p "$WINEPREFIX"
+mkdir -p "$out"
 if [ "$(id -u)" = 0 ] && ip netns add "icmpdrop-$$" 2>/dev/null; then
     ns="icmpdrop-$$"
     ip netns exec "$ns" ip link set lo up
-    nsexec=(ip netns exec "$ns")
+    export WINE_NS=$ns
 fi
-w() { "${nsexec[@]}" "$@"; }
+w() { wine_in "$@"; }
 
 # ---- refusals ----
 refuses() {  # expected-message-part, then environment assignments
@@ -61,19 +60,7 @@ check "refuses a directory that is not a prefix" refuses "is not a Wine prefix" 
 check "an empty directory stays untouched" test -z "$(ls -A "$out/not-a-prefix")"
 
 # ---- a fresh prefix ----
-# create the prefix, let its wineserver exit so the registry is on disk, then
-# keep a wineserver running (inside the namespace) for the rest
-make_prefix() {
-    w wineboot -i > "$out/wineboot.log" 2>&1 </dev/null && w wineserver -w &&
-        [ -f "$WINEPREFIX/system.reg" ] && [ -f "$WINEPREFIX/drive_c/windows/system32/kernel32.dll" ]
-}
-if ! make_prefix; then
-    echo "run-dropin: creating the prefix failed once (see below); trying again"; cat "$out/wineboot.log"
-    w wineserver -k >/dev/null 2>&1; w wineserver -w >/dev/null 2>&1
-    rm -rf "$WINEPREFIX"; mkdir -p "$WINEPREFIX"
-    make_prefix || fail_setup "wineboot failed (see $out/wineboot.log)"
-fi
-w wineserver -p >>"$out/wineserver.log" 2>&1 </dev/null || fail_setup "cannot start wineserver"
+wine_fresh_prefix "$out/wineboot.log" || fail_setup "wineboot failed (see $out/wineboot.log)"
 check "uninstall refuses when nothing is installed" bash -c '! "$0"/tools/prefix-install.sh uninstall >/dev/null 2>&1' "$top"
 
 state() {  # hashes of system32 and syswow64, and the override key

@@ -21,16 +21,13 @@ esac
 export WINEPREFIX=$top/build-ping/prefix
 export WINEDEBUG=-all
 unset DISPLAY WAYLAND_DISPLAY WINEDLLOVERRIDES
-wineserver -k >/dev/null 2>&1 || true
+. tools/wineprefix.sh
 rm -rf "$top/build-ping"
-mkdir -p "$WINEPREFIX"
-trap 'wineserver -k >/dev/null 2>&1; wineserver -w >/dev/null 2>&1 || true' EXIT
+mkdir -p "$top/build-ping"
+trap wine_stop EXIT
 
 echo "creating a fresh Wine prefix in $WINEPREFIX ..."
-if ! { wineboot -i >"$top/build-ping/wineboot.log" 2>&1 </dev/null && wineserver -w; }; then
-    wineserver -k >/dev/null 2>&1 || true
-    wineboot -i >"$top/build-ping/wineboot.log" 2>&1 </dev/null && wineserver -w
-fi
+wine_fresh_prefix "$top/build-ping/wineboot.log"
 tools/prefix-install.sh install
 
 trace=$top/build-ping/icmp-trace.txt
