@@ -56,10 +56,6 @@ enum icmp_status
  * in a header as is (it is computed in memory order). */
 uint16_t icmp_checksum( const void *data, size_t len );
 
-/* 32-bit FNV-1a hash of a payload, used to recognise our echo data when the
- * identifier cannot be trusted (Linux ping sockets rewrite it). */
-uint32_t icmp_payload_hash( const void *data, size_t len );
-
 /* Builds an ICMPv4 echo request (header + data) into out.
  * Returns the packet length, or 0 if out_len is too small. */
 size_t icmp4_build_echo( uint8_t *out, size_t out_len, uint16_t id, uint16_t seq,
@@ -105,13 +101,22 @@ struct icmp_request_key
     uint16_t id;              /* identifier we sent */
     uint16_t seq;             /* sequence we sent */
     uint32_t dst;             /* destination (network order) */
-    uint32_t payload_hash;    /* icmp_payload_hash of the data we sent */
+    int      ping_socket;     /* sent through a Linux ping socket: see icmp4_match */
+    uint32_t payload_hash;    /* icmp_payload_hash of the data sent (ping sockets) */
     uint16_t payload_size;
 };
 
+/* 32-bit FNV-1a hash of a payload: recognises our echo data when the
+ * identifier cannot be trusted. */
+uint32_t icmp_payload_hash( const void *data, size_t len );
+
 /* Whether a parsed packet completes the request described by key.
- * Echo replies: same sequence, sent by the destination, and either our
- * identifier or (identifier rewritten by a ping socket) exactly our payload.
+ * Echo replies: our sequence, sent by the destination, and our identifier;
+ * the payload is not compared (Windows does not). Through a Linux ping
+ * socket the kernel rewrites the identifier and Wine restores it only for
+ * its last few requests, so there the identifier is not compared but the
+ * payload must be exactly ours (the kernel already delivers only replies
+ * to the socket's own identifier).
  * Errors: the quoted request has our identifier, sequence and destination. */
 int icmp4_match( const struct icmp4_packet *pkt, const struct icmp_request_key *key );
 

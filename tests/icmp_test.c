@@ -24,110 +24,17 @@
  * Without --lab the tests that need those are skipped.
  * Only loopback addresses are ever sent to.
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <winsock2.h>
-#include <windows.h>
-#include <winternl.h>
-#include <iphlpapi.h>
-#include <icmpapi.h>
-
-#include "wintest.h"
+#include "icmp_common.h"
 #include "target_dll.h"
 
-typedef HANDLE (WINAPI *fnIcmpCreateFile)(void);
-typedef BOOL (WINAPI *fnIcmpCloseHandle)(HANDLE);
-typedef DWORD (WINAPI *fnIcmpParseReplies)(void *, DWORD);
-typedef DWORD (WINAPI *fnIcmpSendEcho)(HANDLE, IPAddr, void *, WORD, IP_OPTION_INFORMATION *, void *, DWORD, DWORD);
-typedef DWORD (WINAPI *fnIcmpSendEcho2)(HANDLE, HANDLE, PIO_APC_ROUTINE, void *, IPAddr, void *, WORD,
-                                        IP_OPTION_INFORMATION *, void *, DWORD, DWORD);
-typedef DWORD (WINAPI *fnIcmpSendEcho2Ex)(HANDLE, HANDLE, PIO_APC_ROUTINE, void *, IPAddr, IPAddr, void *, WORD,
-                                          IP_OPTION_INFORMATION *, void *, DWORD, DWORD);
-
-static fnIcmpCreateFile pIcmpCreateFile;
-static fnIcmpCloseHandle pIcmpCloseHandle;
-static fnIcmpParseReplies pIcmpParseReplies;
-static fnIcmpSendEcho pIcmpSendEcho;
-static fnIcmpSendEcho2 pIcmpSendEcho2;
-static fnIcmpSendEcho2Ex pIcmpSendEcho2Ex;
-
 static int lab;
-#define REPLY_SIZE ((DWORD)sizeof(ICMP_ECHO_REPLY))
-#define FILL 0xcc
 
-static IPAddr addr( const char *s )
-{
-    unsigned int b[4];
-    sscanf( s, "%u.%u.%u.%u", &b[0], &b[1], &b[2], &b[3] );
-    return htonl( b[0] << 24 | b[1] << 16 | b[2] << 8 | b[3] );
-}
-
-#define LOCALHOST addr( "127.0.0.1" )
 #define SILENT    addr( "127.0.0.3" )
 
 static int need_lab( void )
 {
     if (!lab) skip( "needs the loopback lab (--lab): silent and rejecting addresses\n" );
     return lab;
-}
-
-static BYTE *alloc_reply( DWORD size )
-{
-    BYTE *buf = malloc( size + 64 );
-    memset( buf, FILL, size + 64 );
-    return buf;
-}
-
-/* index of the first byte from..to that is not FILL, or -1 */
-static int touched( const BYTE *buf, size_t from, size_t to )
-{
-    size_t i;
-    for (i = from; i < to; i++) if (buf[i] != FILL) return (int)i;
-    return -1;
-}
-
-static void fill_payload( BYTE *data, size_t size, BYTE seed )
-{
-    size_t i;
-    for (i = 0; i < size; i++) data[i] = (BYTE)(seed + i * 7);
-}
-
-/* Checks a successful echo reply of data[size] from `from` in buf. */
-#define check_echo(a,b,c,d) check_echo_(__LINE__, a, b, c, d)
-static void check_echo_( int line, const BYTE *buf, IPAddr from, const BYTE *data, WORD size )
-{
-    const ICMP_ECHO_REPLY *r = (const ICMP_ECHO_REPLY *)buf;
-
-    winetest_line = line;
-    winetest_ok( r->Address == from, "Address %#lx, expected %#lx\n", r->Address, from );
-    winetest_ok( r->Status == IP_SUCCESS, "Status %lu\n", r->Status );
-    winetest_ok( r->RoundTripTime < 1000, "RoundTripTime %lu\n", r->RoundTripTime );
-    winetest_ok( r->DataSize == size, "DataSize %u, expected %u\n", r->DataSize, size );
-    winetest_ok( r->Reserved == 1, "Reserved (reply count) %u\n", r->Reserved );
-    winetest_ok( r->Options.Ttl != 0, "reply Ttl 0\n" );
-    winetest_ok( (BYTE *)r->Data == buf + REPLY_SIZE + ((r->Options.OptionsSize + 3) & ~3),
-                 "Data %p, buffer %p, OptionsSize %u\n", r->Data, buf, r->Options.OptionsSize );
-    if ((BYTE *)r->Data == buf + REPLY_SIZE + ((r->Options.OptionsSize + 3) & ~3))
-        winetest_ok( !memcmp( r->Data, data, size ), "reply data differs\n" );
-}
-
-/* Checks a buffer holding a failure Status: zeroed but Status, nothing after. */
-#define check_failure(a,b,c) check_failure_(__LINE__, a, b, c)
-static void check_failure_( int line, const BYTE *buf, DWORD status, DWORD buf_size )
-{
-    const ICMP_ECHO_REPLY *r = (const ICMP_ECHO_REPLY *)buf;
-    ICMP_ECHO_REPLY zero;
-
-    winetest_line = line;
-    memset( &zero, 0, sizeof(zero) );
-    zero.Status = status;
-    winetest_ok( r->Status == status, "Status %lu, expected %lu\n", r->Status, status );
-    winetest_ok( !memcmp( r, &zero, sizeof(zero) ),
-                 "struct not zeroed: Address %#lx RTT %lu DataSize %u Reserved %u Data %p Ttl %u\n",
-                 r->Address, r->RoundTripTime, r->DataSize, r->Reserved, r->Data, r->Options.Ttl );
-    winetest_ok( touched( buf, REPLY_SIZE, buf_size ) == -1, "byte %d written after the struct\n",
-                 touched( buf, REPLY_SIZE, buf_size ) );
 }
 
 /* ---- handles ---- */
@@ -984,13 +891,6 @@ static const char * const icmp_exports[] =
     "IcmpCreateFile", "IcmpCloseHandle", "IcmpParseReplies", "IcmpSendEcho", "IcmpSendEcho2",
 };
 
-/* With --icmp the tests call through icmp.dll for the functions it exports. */
-static FARPROC get_export( const char *name )
-{
-    FARPROC proc = icmp_module ? GetProcAddress( icmp_module, name ) : NULL;
-    return proc ? proc : GetProcAddress( target_module, name );
-}
-
 static void test_icmp_forwards( void )
 {
     size_t i;
@@ -1332,14 +1232,7 @@ int main( int argc, char **argv )
         printf( "through %s, whose exports must forward to the target\n", full );
     }
     target_module = t.module;
-    pIcmpCreateFile = (fnIcmpCreateFile)get_export( "IcmpCreateFile" );
-    pIcmpCloseHandle = (fnIcmpCloseHandle)get_export( "IcmpCloseHandle" );
-    pIcmpParseReplies = (fnIcmpParseReplies)get_export( "IcmpParseReplies" );
-    pIcmpSendEcho = (fnIcmpSendEcho)get_export( "IcmpSendEcho" );
-    pIcmpSendEcho2 = (fnIcmpSendEcho2)get_export( "IcmpSendEcho2" );
-    pIcmpSendEcho2Ex = (fnIcmpSendEcho2Ex)get_export( "IcmpSendEcho2Ex" );
-    if (!pIcmpCreateFile || !pIcmpCloseHandle || !pIcmpParseReplies || !pIcmpSendEcho || !pIcmpSendEcho2 ||
-        !pIcmpSendEcho2Ex)
+    if (!load_icmp_exports( icmp_module, target_module ))
     {
         printf( "%s lacks ICMP echo exports\n", t.path );
         return 2;

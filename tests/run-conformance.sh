@@ -26,6 +26,7 @@ export WINEARCH=win64
 unset DISPLAY WAYLAND_DISPLAY
 ns=""
 . tools/wineprefix.sh
+. tests/results.sh
 
 say() { printf '%s\n' "$*"; }
 fail() { say "run-conformance: $*" >&2; exit 1; }
@@ -69,33 +70,14 @@ fi
 # ---- a fresh prefix whose wineserver lives in the lab ----
 wine_fresh_prefix "$out/wineboot.log" || fail "cannot create the Wine prefix (see $out/wineboot.log)"
 if [ -n "$ns" ]; then
-    server_pid=""
-    for pid in $(pgrep -x wineserver; pgrep -x wineserver64); do
-        if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "WINEPREFIX=$WINEPREFIX"; then server_pid=$pid; fi
-    done
-    [ -n "$server_pid" ] || fail "cannot find the prefix's wineserver"
-    where=$(ip netns identify "$server_pid")
-    [ "$where" = "$ns" ] || fail "wineserver $server_pid is in namespace '$where', not in the lab $ns: refusing to send"
-    say "lab: namespace $ns, wineserver $server_pid inside it"
+    where=$(wine_server_ns) || fail "$where"
+    say "lab: $where"
 fi
 
 # ---- run ----
 ours_passed=0 ours_failed=0 ours_skipped=0 ours_crashed=0
 table=$out/table.txt
 : > "$table"
-
-# one table line per test process: arch test label passed failed todo skipped,
-# or "arch test label crashed rc=N" when it printed no summary
-record() {  # arch test label log rc
-    local line
-    line=$(tr -d '\r' < "$4" | grep "^summary: $2 " | tail -1)
-    if [ -z "$line" ]; then
-        printf '%s %s %s crashed rc=%s\n' "$1" "$2" "$3" "$5" >> "$table"
-    else
-        set -- "$1" "$2" "$3" $line
-        printf '%s %s %s %s %s %s %s\n' "$1" "$2" "$3" "$6" "$7" "$8" "$9" >> "$table"
-    fi
-}
 
 run_target() {  # arch target-label dll-arg override [extra args]
     local arch=$1 label=$2 dll=$3 override=$4 extra=${5:-} exe=tests/$arch-windows/icmp_test.exe t log

@@ -1,9 +1,14 @@
 # Sourced by the scripts that make throwaway Wine prefixes (tools/run-ping.sh,
-# tests/run-dropin.sh, tests/run-conformance.sh). With WINE_NS set, Wine runs
-# inside that network namespace (its wineserver is started there).
+# tests/run-dropin.sh, tests/run-conformance.sh, tests/run-lab.sh). With
+# WINE_NS set, Wine runs inside that network namespace (its wineserver is
+# started there); with WINE_UID set (root only), as that user, whose prefix
+# and HOME ($WINEPREFIX.home) it then owns.
 
-wine_in() {  # CMD...: runs CMD, inside $WINE_NS when set
-    if [ -n "${WINE_NS:-}" ]; then ip netns exec "$WINE_NS" "$@"; else "$@"; fi
+wine_in() {  # CMD...: runs CMD, inside $WINE_NS and as $WINE_UID when set
+    local as=()
+    [ -n "${WINE_UID:-}" ] && as=(setpriv --reuid="$WINE_UID" --regid="$WINE_UID" --clear-groups
+                                  env HOME="$WINEPREFIX.home" USER=nobody)
+    if [ -n "${WINE_NS:-}" ]; then ip netns exec "$WINE_NS" "${as[@]}" "$@"; else "${as[@]}" "$@"; fi
 }
 
 wine_stop() {  # stops $WINEPREFIX's wineserver, if any, and waits for it
@@ -20,6 +25,9 @@ wine_fresh_prefix() {
         wine_stop
         rm -rf "$WINEPREFIX"
         mkdir -p "$WINEPREFIX"
+        if [ -n "${WINE_UID:-}" ]; then
+            mkdir -p "$WINEPREFIX.home" && chown "$WINE_UID:$WINE_UID" "$WINEPREFIX" "$WINEPREFIX.home"
+        fi
         if wine_in wineboot -i >"$log" 2>&1 </dev/null && wine_in wineserver -w &&
            [ -f "$WINEPREFIX/system.reg" ] && [ -f "$WINEPREFIX/drive_c/windows/system32/kernel32.dll" ]; then
             wine_in wineserver -p >>"$log" 2>&1 </dev/null
@@ -29,4 +37,21 @@ wine_fresh_prefix() {
         cat "$log"
     done
     return 1
+}
+
+# wine_server_ns: checks that $WINEPREFIX's wineserver runs inside $WINE_NS
+# (Wine makes its sockets there: a server outside would send outside the
+# lab); prints where it is, fails if it is not there
+wine_server_ns() {
+    local pid server_pid="" where
+    for pid in $(pgrep -x wineserver; pgrep -x wineserver64); do
+        if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "WINEPREFIX=$WINEPREFIX"; then server_pid=$pid; fi
+    done
+    if [ -z "$server_pid" ]; then echo "cannot find the wineserver of $WINEPREFIX"; return 1; fi
+    where=$(ip netns identify "$server_pid")
+    if [ "$where" != "$WINE_NS" ]; then
+        echo "wineserver $server_pid is in namespace '$where', not in the lab $WINE_NS: refusing to send"
+        return 1
+    fi
+    echo "namespace $WINE_NS, wineserver $server_pid inside it"
 }

@@ -89,6 +89,7 @@ struct icmp_socket
     int ttl, tos, df;
     BYTE options[MAX_OPT_SIZE];
     int options_size;
+    BOOL ping_socket;             /* Wine gave us a Linux ping socket (no CAP_NET_RAW) */
 };
 
 static struct
@@ -354,6 +355,14 @@ static DWORD socket_open( IPAddr src, struct icmp_socket **ret )
             socket_free( sock );
             return err == WSAEADDRNOTAVAIL ? ERROR_INVALID_NETNAME : err;
         }
+    }
+    /* Without CAP_NET_RAW, Wine quietly opens a Linux ping socket instead:
+     * the kernel rewrites our identifier (Wine maps back only its last few)
+     * and keeps ICMP errors to itself. Such a socket refuses IP_HDRINCL. */
+    {
+        DWORD hdrincl = FALSE;
+        sock->ping_socket = setsockopt( sock->s, IPPROTO_IP, IP_HDRINCL, (char *)&hdrincl, sizeof(hdrincl) ) != 0;
+        if (sock->ping_socket) TRACE( "a ping socket (IP_HDRINCL refused: %d)\n", WSAGetLastError() );
     }
     len = sizeof(sock->default_ttl);
     if (getsockopt( sock->s, IPPROTO_IP, IP_TTL, (char *)&sock->default_ttl, &len ) || !sock->default_ttl)
@@ -647,6 +656,11 @@ static DWORD send_request( struct icmp_socket *sock, struct echo_request *req, c
         return status;
     }
 
+    if ((req->key.ping_socket = sock->ping_socket))
+    {
+        req->key.payload_size = p->data_size;
+        req->key.payload_hash = icmp_payload_hash( p->data, p->data_size );
+    }
     EnterCriticalSection( &engine.cs );
     if (!register_request( req, p->timeout, &wake ))
     {
@@ -728,8 +742,6 @@ DWORD echo_send( const struct echo_params *p )
     req->refs = 2;  /* async: released by the completion and by us once sent */
     req->timer.index = TIMER_NOT_QUEUED;
     req->key.dst = p->dst;
-    req->key.payload_size = p->data_size;
-    req->key.payload_hash = icmp_payload_hash( p->data, p->data_size );
     req->reply = p->reply;
     req->reply_size = p->reply_size;
     InitializeConditionVariable( &req->cv );

@@ -193,8 +193,7 @@ int icmp4_match( const struct icmp4_packet *pkt, const struct icmp_request_key *
     {
     case ICMP_KIND_ECHO_REPLY:
         if (pkt->src != key->dst) return 0;
-        if (pkt->id == key->id) return 1;
-        /* identifier rewritten (Linux ping socket): the payload must be ours */
+        if (!key->ping_socket) return pkt->id == key->id;
         return pkt->data_size == key->payload_size &&
                icmp_payload_hash( pkt->data, pkt->data_size ) == key->payload_hash;
     case ICMP_KIND_ERROR:

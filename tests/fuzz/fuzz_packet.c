@@ -88,6 +88,7 @@ static int fuzz_one( const uint8_t *data, size_t size )
     key.id = p.id;
     key.seq = p.seq;
     key.dst = p.kind == ICMP_KIND_ERROR ? p.quoted_dst : p.src;
+    key.ping_socket = data[0] & 1;
     key.payload_size = (uint16_t)p.data_size;
     key.payload_hash = icmp_payload_hash( p.data, p.data_size );
     if (!icmp4_match( &p, &key )) abort();     /* a packet matches the request it describes */

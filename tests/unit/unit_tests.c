@@ -272,11 +272,14 @@ static void test_parse_errors( void )
 
 static void test_match( void )
 {
-    struct icmp_request_key key = { 0x42, 9, 0, 0, 5 };
+    struct icmp_request_key key;
     struct icmp4_packet p;
 
+    memset( &key, 0, sizeof(key) );
+    key.id = 0x42;
+    key.seq = 9;
+
     key.dst = ip( "198.18.9.9" );
-    key.payload_hash = icmp_payload_hash( "hello", 5 );
 
     memset( &p, 0, sizeof(p) );
     p.kind = ICMP_KIND_ECHO_REPLY;
@@ -293,12 +296,30 @@ static void test_match( void )
     CHECK( !icmp4_match( &p, &key ), "wrong source" );
     p.src = key.dst;
     p.id = 0x43;
-    CHECK( icmp4_match( &p, &key ), "rewritten id, same payload (ping socket)" );
+    CHECK( !icmp4_match( &p, &key ), "another id, same payload" );
+    p.id = 0x42;
     p.data = (const uint8_t *)"hellp";
-    CHECK( !icmp4_match( &p, &key ), "rewritten id, other payload" );
+    CHECK( icmp4_match( &p, &key ), "our id, other payload (not compared, as on Windows)" );
+
+    /* through a ping socket: the payload, not the identifier */
+    key.ping_socket = 1;
+    key.payload_hash = icmp_payload_hash( "hello", 5 );
+    key.payload_size = 5;
+    p.data = (const uint8_t *)"hello";
+    p.id = 0x43;
+    CHECK( icmp4_match( &p, &key ), "ping socket: rewritten id, same payload" );
+    p.data = (const uint8_t *)"hellp";
+    CHECK( !icmp4_match( &p, &key ), "ping socket: rewritten id, other payload" );
     p.data = (const uint8_t *)"hello";
     p.data_size = 4;
-    CHECK( !icmp4_match( &p, &key ), "rewritten id, shorter payload" );
+    CHECK( !icmp4_match( &p, &key ), "ping socket: shorter payload" );
+    p.data_size = 5;
+    p.src = ip( "198.18.9.8" );
+    CHECK( !icmp4_match( &p, &key ), "ping socket: wrong source" );
+    p.src = key.dst;
+    p.seq = 10;
+    CHECK( !icmp4_match( &p, &key ), "ping socket: wrong sequence" );
+    key.ping_socket = 0;
 
     memset( &p, 0, sizeof(p) );
     p.kind = ICMP_KIND_ERROR;

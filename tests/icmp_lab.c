@@ -1,0 +1,948 @@
+/*
+ * Conformance scenarios in the routed network lab (tools/netlab/netlab),
+ * Wine test style, against any implementation:
+ *
+ *   icmp_lab.exe [--dll PATH|system] [--capture FILE] [--unpriv] [--list] [test]
+ *
+ * The program runs in the lab's client namespace (198.18.0.2 and 198.18.1.2;
+ * see tools/netlab/netlab for the map). --capture names the file that
+ * `labtool capture` writes in the host namespace: what arrived on the wire.
+ * --unpriv says Wine runs without CAP_NET_RAW and gives the DLL a Linux ping
+ * socket: ICMP errors never reach it, so every error the lab provokes is
+ * expected as IP_REQ_TIMED_OUT instead (asserted, not skipped).
+ *
+ * Every scenario also prints "row: <scenario> ret=.. err=.. status=..
+ * addr=.. size=.. rtt=.. ttl=.. tos=.. flags=.. opts=.." lines, which
+ * tests/run-lab.sh puts side by side for two implementations.
+ * Only lab addresses (198.18.0.0/15) are ever sent to.
+ */
+#include "icmp_common.h"
+#include <ws2tcpip.h>
+#include "target_dll.h"
+
+static int unpriv;
+static const char *capture_file;
+static DWORD last_err;   /* GetLastError() right after the last echo() or IcmpParseReplies */
+static CRITICAL_SECTION row_cs;
+
+#define CLIENT0   addr( "198.18.0.2" )
+#define CLIENT1   addr( "198.18.1.2" )
+#define ROUTER1   addr( "198.18.0.1" )   /* router1, as the client sees it */
+#define ROUTER2   addr( "198.18.2.2" )   /* router2, toward the client */
+#define HOST      addr( "198.18.3.2" )
+#define FAR_HOST  addr( "198.18.4.2" )   /* behind the 1200-byte MTU link */
+#define SILENT    addr( "198.18.5.2" )   /* the injector's address */
+#define DELAYED   addr( "198.18.5.3" )   /* answered after 50 ms */
+#define BLACKHOLE addr( "198.18.8.1" )
+#define DELAY_MS  50
+
+/* what an ICMP error becomes through a ping socket */
+static DWORD error_status( DWORD status )
+{
+    return unpriv ? IP_REQ_TIMED_OUT : status;
+}
+
+static const char *ntoa( IPAddr a )
+{
+    static char bufs[4][16];
+    static LONG next;
+    char *b = bufs[InterlockedIncrement( &next ) % 4];
+    const BYTE *p = (const BYTE *)&a;
+    snprintf( b, 16, "%u.%u.%u.%u", p[0], p[1], p[2], p[3] );
+    return b;
+}
+
+/* one side-by-side row: what a call returned and wrote */
+static void row( const char *scenario, DWORD ret, DWORD err, const BYTE *buf )
+{
+    const ICMP_ECHO_REPLY *r = (const ICMP_ECHO_REPLY *)buf;
+    EnterCriticalSection( &row_cs );
+    if (r->Status == 0xcccccccc && r->Address == 0xcccccccc)   /* still FILL: nothing written */
+        printf( "row: %s ret=%lu err=%lu buffer=untouched\n", scenario, ret, ret ? 0 : err );
+    else
+        printf( "row: %s ret=%lu err=%lu status=%lu addr=%s size=%u rtt=%s ttl=%u tos=%u flags=%u opts=%u\n",
+                scenario, ret, ret ? 0 : err, r->Status, ntoa( r->Address ), r->DataSize,
+                r->Status == IP_SUCCESS || r->Status == IP_REQ_TIMED_OUT ? "-" :
+                r->RoundTripTime < 1000 ? "<1000" : ">=1000",
+                r->Options.Ttl, r->Options.Tos, r->Options.Flags, r->Options.OptionsSize );
+    fflush( stdout );
+    LeaveCriticalSection( &row_cs );
+}
+
+/* a synchronous IcmpSendEcho2Ex with these options */
+static DWORD echo( HANDLE h, IPAddr src, IPAddr dst, const BYTE *data, WORD size, UCHAR ttl, UCHAR tos,
+                   UCHAR flags, BYTE *buf, DWORD buf_size, DWORD timeout )
+{
+    IP_OPTION_INFORMATION opts;
+    DWORD ret;
+
+    memset( &opts, 0, sizeof(opts) );
+    opts.Ttl = ttl;
+    opts.Tos = tos;
+    opts.Flags = flags;
+    SetLastError( 0xdeadbeef );
+    ret = pIcmpSendEcho2Ex( h, NULL, NULL, NULL, src, dst, (void *)data, size, &opts, buf, buf_size, timeout );
+    last_err = GetLastError();
+    return ret;
+}
+
+/* IcmpParseReplies on a completed asynchronous request */
+static DWORD parse( BYTE *buf, DWORD size )
+{
+    DWORD ret;
+    SetLastError( 0xdeadbeef );
+    ret = pIcmpParseReplies( buf, size );
+    last_err = GetLastError();
+    return ret;
+}
+
+/* Checks an ICMP error reply: 1 returned, Status, the sender, no data. */
+/* (ret and last_err are those of the call, or of IcmpParseReplies for an
+ * asynchronous request, which has then reset Reserved to 0) */
+#define check_error(a,b,c,d,e) check_error_(__LINE__, a, b, c, d, e, 1000, 1)
+#define check_parsed(a,b,c,d,e) check_error_(__LINE__, a, b, c, d, e, 1000, 0)
+#define check_error_slow(a,b,c,d,e,f) check_error_(__LINE__, a, b, c, d, e, f, 1)
+static void check_error_( int line, const char *what, DWORD ret, const BYTE *buf, DWORD status, IPAddr from,
+                          DWORD max_rtt, USHORT reserved )
+{
+    const ICMP_ECHO_REPLY *r = (const ICMP_ECHO_REPLY *)buf;
+
+    winetest_line = line;
+    if (unpriv)
+    {
+        winetest_ok( !ret && last_err == IP_REQ_TIMED_OUT, "%s: returned %lu, error %lu (ping socket: "
+                     "expected a timeout)\n", what, ret, last_err );
+        winetest_ok( r->Status == IP_REQ_TIMED_OUT, "%s: Status %lu\n", what, r->Status );
+        return;
+    }
+    winetest_ok( ret == 1, "%s: returned %lu, error %lu\n", what, ret, last_err );
+    winetest_ok( r->Status == status, "%s: Status %lu, expected %lu\n", what, r->Status, status );
+    winetest_ok( r->Address == from, "%s: Address %s, expected %s\n", what, ntoa( r->Address ), ntoa( from ) );
+    winetest_ok( r->DataSize == 0, "%s: DataSize %u\n", what, r->DataSize );
+    winetest_ok( r->Reserved == reserved, "%s: Reserved %u\n", what, r->Reserved );
+    winetest_ok( r->RoundTripTime < max_rtt, "%s: RoundTripTime %lu\n", what, r->RoundTripTime );
+}
+
+/* ---- what arrived on the wire (labtool capture, in the host namespace) ---- */
+
+struct wire
+{
+    char src[16];
+    unsigned int ttl, tos, df, size;
+    char opts[128];
+};
+
+/* a payload whose first 16 bytes no other request of this run has */
+static void tag_payload( BYTE *data, WORD size )
+{
+    static LONG counter;
+    char tag[17];
+    fill_payload( data, size, 77 );
+    snprintf( tag, sizeof(tag), "W%05lx%010lx", GetCurrentProcessId() & 0xfffff,
+              (unsigned long)InterlockedIncrement( &counter ) ^ (GetTickCount() << 8) );
+    memcpy( data, tag, size < 16 ? size : 16 );
+}
+
+/* finds the capture line of the request carrying data (waits up to 3 s) */
+static int find_on_wire( const BYTE *data, struct wire *w )
+{
+    static char text[1 << 20];
+    char needle[64], *line;
+    int i, tries;
+
+    if (!capture_file) return 0;
+    strcpy( needle, " data=" );
+    for (i = 0; i < 16; i++) sprintf( needle + 6 + i * 2, "%02x", data[i] );
+    for (tries = 0; tries < 30; tries++)
+    {
+        HANDLE f = CreateFileA( capture_file, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                NULL, OPEN_EXISTING, 0, NULL );
+        DWORD got = 0;
+        if (f != INVALID_HANDLE_VALUE)
+        {
+            ReadFile( f, text, sizeof(text) - 1, &got, NULL );
+            CloseHandle( f );
+        }
+        text[got] = 0;
+        if ((line = strstr( text, needle )))
+        {
+            while (line > text && line[-1] != '\n') line--;
+            memset( w, 0, sizeof(*w) );
+            return sscanf( line, "echo src=%15s dst=%*s ttl=%u tos=%u df=%u id=%*u seq=%*u size=%u opts=%127s",
+                           w->src, &w->ttl, &w->tos, &w->df, &w->size, w->opts ) == 6;
+        }
+        Sleep( 100 );
+    }
+    return 0;
+}
+
+static int need_capture( void )
+{
+    if (!capture_file) skip( "needs the lab's capture file (--capture)\n" );
+    return capture_file != NULL;
+}
+
+/* ---- TTL expiry at each router ---- */
+
+struct apc_record
+{
+    LONG calls;
+    NTSTATUS status;
+    ULONG_PTR information;
+};
+
+static void NTAPI record_apc( void *context, IO_STATUS_BLOCK *iosb, ULONG reserved )
+{
+    struct apc_record *rec = context;
+    rec->calls++;
+    rec->status = iosb->Status;
+    rec->information = iosb->Information;
+}
+
+static void test_ttl_expired( void )
+{
+    static const struct { UCHAR ttl; const char *hop; } hops[] = { { 1, "198.18.0.1" }, { 2, "198.18.2.2" } };
+    BYTE data[32], *buf = alloc_reply( 256 );
+    HANDLE h = pIcmpCreateFile(), event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    struct apc_record rec;
+    IP_OPTION_INFORMATION opts;
+    DWORD ret, i;
+    char what[64];
+
+    fill_payload( data, sizeof(data), 1 );
+    for (i = 0; i < ARRAY_SIZE(hops); i++)
+    {
+        memset( buf, FILL, 256 );
+        ret = echo( h, 0, HOST, data, sizeof(data), hops[i].ttl, 0, 0, buf, 256, 2000 );
+        sprintf( what, "ttl %u", hops[i].ttl );
+        check_error( what, ret, buf, IP_TTL_EXPIRED_TRANSIT, addr( hops[i].hop ) );
+        ok( touched( buf, REPLY_SIZE, 256 ) == -1, "%s: byte %d written after the struct\n", what,
+            touched( buf, REPLY_SIZE, 256 ) );
+        sprintf( what, "ttl-%u-sync", hops[i].ttl );
+        row( what, ret, last_err, buf );
+    }
+    /* TTL 3 reaches the host */
+    memset( buf, FILL, 256 );
+    ret = echo( h, 0, HOST, data, sizeof(data), 3, 0, 0, buf, 256, 2000 );
+    ok( ret == 1, "ttl 3: returned %lu, error %lu\n", ret, GetLastError() );
+    if (ret) check_echo( buf, HOST, data, sizeof(data) );
+    row( "ttl-3-sync", ret, last_err, buf );
+
+    /* event */
+    memset( &opts, 0, sizeof(opts) );
+    opts.Ttl = 1;
+    memset( buf, FILL, 256 );
+    ret = pIcmpSendEcho2Ex( h, event, NULL, NULL, 0, HOST, data, sizeof(data), &opts, buf, 256, 2000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "event: returned %lu, error %lu\n", ret, GetLastError() );
+    ok( WaitForSingleObject( event, 5000 ) == WAIT_OBJECT_0, "event not signalled\n" );
+    ret = parse( buf, 256 );
+    check_parsed( "ttl 1 event", ret, buf, IP_TTL_EXPIRED_TRANSIT, ROUTER1 );
+    row( "ttl-1-event", ret, last_err, buf );
+
+    /* APC: Information is the struct alone (no data in an error reply) */
+    memset( &rec, 0, sizeof(rec) );
+    memset( buf, FILL, 256 );
+    opts.Ttl = 2;
+    ret = pIcmpSendEcho2Ex( h, NULL, record_apc, &rec, 0, HOST, data, sizeof(data), &opts, buf, 256, 2000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "apc: returned %lu, error %lu\n", ret, GetLastError() );
+    for (i = 0; i < 50 && !rec.calls; i++) SleepEx( 100, TRUE );
+    ok( rec.calls == 1, "APC called %ld times\n", rec.calls );
+    ok( rec.status == 0, "iosb Status %#lx\n", rec.status );
+    ok( rec.information == REPLY_SIZE, "iosb Information %Iu\n", rec.information );
+    ret = parse( buf, 256 );
+    check_parsed( "ttl 2 apc", ret, buf, IP_TTL_EXPIRED_TRANSIT, ROUTER2 );
+    row( "ttl-2-apc", ret, last_err, buf );
+
+    pIcmpCloseHandle( h );
+    CloseHandle( event );
+    free( buf );
+}
+
+/* ---- every unreachable the lab makes ---- */
+
+static void test_unreachables( void )
+{
+    static const struct { const char *dst, *from, *name; DWORD status; DWORD timeout; } cases[] =
+    {
+        { "198.18.3.4",  "198.18.3.4", "host-reject-net-unreachable",   IP_DEST_NET_UNREACHABLE,  2000 },
+        { "198.18.3.5",  "198.18.3.5", "host-reject-host-unreachable",  IP_DEST_HOST_UNREACHABLE, 2000 },
+        { "198.18.3.6",  "198.18.3.6", "host-reject-proto-unreachable", IP_DEST_PROT_UNREACHABLE, 2000 },
+        { "198.18.3.7",  "198.18.3.7", "host-reject-port-unreachable",  IP_DEST_PORT_UNREACHABLE, 2000 },
+        { "198.18.3.8",  "198.18.3.8", "host-reject-net-prohibited",    IP_DEST_NET_UNREACHABLE,  2000 },
+        { "198.18.3.9",  "198.18.3.9", "host-reject-host-prohibited",   IP_DEST_HOST_UNREACHABLE, 2000 },
+        { "198.18.3.10", "198.18.3.10", "host-reject-admin-prohibited", IP_DEST_HOST_UNREACHABLE, 2000 },
+        { "198.18.6.1",  "198.18.2.2", "router-host-unreachable",       IP_DEST_HOST_UNREACHABLE, 2000 },
+        { "198.18.7.1",  "198.18.2.2", "router-admin-prohibited",       IP_DEST_HOST_UNREACHABLE, 2000 },
+        { "198.18.9.1",  "198.18.2.2", "router-net-unreachable",        IP_DEST_NET_UNREACHABLE,  2000 },
+        { "198.18.3.99", "198.18.2.2", "router-arp-fails",              IP_DEST_HOST_UNREACHABLE, 6000 },
+    };
+    BYTE data[32], *buf = alloc_reply( 256 );
+    HANDLE h = pIcmpCreateFile();
+    DWORD ret;
+    size_t i;
+
+    fill_payload( data, sizeof(data), 2 );
+    for (i = 0; i < ARRAY_SIZE(cases); i++)
+    {
+        memset( buf, FILL, 256 );
+        ret = echo( h, 0, addr( cases[i].dst ), data, sizeof(data), 0, 0, 0, buf, 256, cases[i].timeout );
+        /* (router2 waits ~3 s for an ARP answer before giving up on 198.18.3.99) */
+        check_error_slow( cases[i].name, ret, buf, cases[i].status, addr( cases[i].from ), cases[i].timeout );
+        ok( touched( buf, REPLY_SIZE, 256 ) == -1, "%s: written after the struct\n", cases[i].name );
+        row( cases[i].name, ret, last_err, buf );
+    }
+    pIcmpCloseHandle( h );
+    free( buf );
+}
+
+/* ---- the 1200-byte MTU link ---- */
+
+static void test_fragmentation( void )
+{
+    static const WORD sizes[] = { 1100, 1300, 3000, 8000 };
+    BYTE *data = malloc( 8000 ), *buf = alloc_reply( 9000 );
+    HANDLE h = pIcmpCreateFile();
+    ICMP_ECHO_REPLY *r = (ICMP_ECHO_REPLY *)buf;
+    DWORD ret, err;
+    char what[64];
+    size_t i;
+
+    fill_payload( data, 8000, 3 );
+    /* without DF: fragmented on the way and back, data intact */
+    for (i = 0; i < ARRAY_SIZE(sizes); i++)
+    {
+        memset( buf, FILL, 9000 );
+        ret = echo( h, 0, FAR_HOST, data, sizes[i], 0, 0, 0, buf, 9000, 3000 );
+        sprintf( what, "no-df-%u", sizes[i] );
+        ok( ret == 1, "%s: returned %lu, error %lu\n", what, ret, GetLastError() );
+        if (ret) check_echo( buf, FAR_HOST, data, sizes[i] );
+        row( what, ret, last_err, buf );
+    }
+    /* DF and small enough */
+    memset( buf, FILL, 9000 );
+    ret = echo( h, 0, FAR_HOST, data, 1100, 0, 0, IP_FLAG_DF, buf, 9000, 3000 );
+    ok( ret == 1, "df-1100: returned %lu, error %lu\n", ret, GetLastError() );
+    if (ret) check_echo( buf, FAR_HOST, data, 1100 );
+    ok( r->Options.Flags == IP_FLAG_DF || r->Options.Flags == 0, "df-1100: reply Flags %u\n", r->Options.Flags );
+    row( "df-1100", ret, last_err, buf );
+
+    /* DF over the MTU: router2 answers fragmentation needed. The first time
+     * it comes from the router; the client's kernel then knows the path MTU
+     * and a second attempt fails before leaving (EMSGSIZE): same Status. */
+    memset( buf, FILL, 9000 );
+    ret = echo( h, 0, FAR_HOST, data, 1300, 0, 0, IP_FLAG_DF, buf, 9000, 3000 );
+    if (unpriv)
+    {
+        /* no ICMP error through a ping socket: the kernel learns the path MTU
+         * from the error, the socket does not; the request times out */
+        ok( !ret && GetLastError() == IP_REQ_TIMED_OUT, "df-1300: returned %lu, error %lu\n", ret, GetLastError() );
+    }
+    else
+    {
+        check_error( "df-1300", ret, buf, IP_PACKET_TOO_BIG, ROUTER2 );
+        ok( touched( buf, REPLY_SIZE, 9000 ) == -1, "df-1300: written after the struct\n" );
+    }
+    row( "df-1300-first", ret, last_err, buf );
+    memset( buf, FILL, 9000 );
+    ret = echo( h, 0, FAR_HOST, data, 1300, 0, 0, IP_FLAG_DF, buf, 9000, 3000 );
+    err = last_err;
+    if (unpriv)
+        ok( (!ret && err == IP_REQ_TIMED_OUT) || (!ret && err == IP_PACKET_TOO_BIG),
+            "df-1300 again: returned %lu, error %lu\n", ret, err );
+    else
+    {
+        /* known path MTU: a local failure (0, IP_PACKET_TOO_BIG) or, if the
+         * kernel forgot it, the router's error again (1) */
+        ok( (!ret && err == IP_PACKET_TOO_BIG) || (ret == 1 && r->Address == ROUTER2),
+            "df-1300 again: returned %lu, error %lu\n", ret, err );
+        ok( r->Status == IP_PACKET_TOO_BIG, "df-1300 again: Status %lu\n", r->Status );
+    }
+    row( "df-1300-again", ret, err, buf );
+    pIcmpCloseHandle( h );
+    free( data );
+    free( buf );
+}
+
+/* ---- silent host and black hole: timeouts ---- */
+
+static void test_silent_timeouts( void )
+{
+    static const DWORD timeouts[] = { 100, 500, 1000, 5000 };
+    BYTE data[32], *buf = alloc_reply( 256 );
+    HANDLE h = pIcmpCreateFile(), event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    struct apc_record rec;
+    DWORD ret, start, elapsed, i;
+    char what[64];
+
+    fill_payload( data, sizeof(data), 4 );
+    for (i = 0; i < ARRAY_SIZE(timeouts); i++)
+    {
+        memset( buf, FILL, 256 );
+        start = GetTickCount();
+        ret = echo( h, 0, SILENT, data, sizeof(data), 0, 0, 0, buf, 256, timeouts[i] );
+        elapsed = GetTickCount() - start;
+        ok( !ret && GetLastError() == IP_REQ_TIMED_OUT, "silent %lu ms: returned %lu, error %lu\n", timeouts[i],
+            ret, GetLastError() );
+        ok( elapsed + 20 >= timeouts[i] && elapsed < timeouts[i] + 1500, "silent %lu ms: took %lu ms\n",
+            timeouts[i], elapsed );
+        check_failure( buf, IP_REQ_TIMED_OUT, 256 );
+        sprintf( what, "silent-%lu-sync", timeouts[i] );
+        row( what, ret, last_err, buf );
+    }
+    memset( buf, FILL, 256 );
+    ret = echo( h, 0, BLACKHOLE, data, sizeof(data), 0, 0, 0, buf, 256, 500 );
+    ok( !ret && GetLastError() == IP_REQ_TIMED_OUT, "blackhole: returned %lu, error %lu\n", ret, GetLastError() );
+    check_failure( buf, IP_REQ_TIMED_OUT, 256 );
+    row( "blackhole-500-sync", ret, last_err, buf );
+
+    memset( buf, FILL, 256 );
+    start = GetTickCount();
+    ret = pIcmpSendEcho2Ex( h, event, NULL, NULL, 0, SILENT, data, sizeof(data), NULL, buf, 256, 500 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "event: returned %lu, error %lu\n", ret, GetLastError() );
+    ok( WaitForSingleObject( event, 5000 ) == WAIT_OBJECT_0, "event not signalled\n" );
+    elapsed = GetTickCount() - start;
+    ok( elapsed + 20 >= 500 && elapsed < 2000, "event: took %lu ms\n", elapsed );
+    check_failure( buf, IP_REQ_TIMED_OUT, 256 );
+    ret = parse( buf, 256 );
+    ok( !ret && GetLastError() == IP_REQ_TIMED_OUT, "parse: %lu, error %lu\n", ret, GetLastError() );
+    row( "silent-500-event", ret, last_err, buf );
+
+    memset( &rec, 0, sizeof(rec) );
+    memset( buf, FILL, 256 );
+    ret = pIcmpSendEcho2Ex( h, NULL, record_apc, &rec, 0, SILENT, data, sizeof(data), NULL, buf, 256, 500 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "apc: returned %lu, error %lu\n", ret, GetLastError() );
+    for (i = 0; i < 50 && !rec.calls; i++) SleepEx( 100, TRUE );
+    ok( rec.calls == 1 && rec.status == 0 && rec.information == REPLY_SIZE, "APC: %ld calls, status %#lx, "
+        "information %Iu\n", rec.calls, rec.status, rec.information );
+    check_failure( buf, IP_REQ_TIMED_OUT, 256 );
+    ret = parse( buf, 256 );
+    row( "silent-500-apc", ret, last_err, buf );
+
+    pIcmpCloseHandle( h );
+    CloseHandle( event );
+    free( buf );
+}
+
+/* ---- a 50 ms path (labtool respond) ---- */
+
+static void test_delay( void )
+{
+    BYTE data[32], *buf = alloc_reply( 256 );
+    ICMP_ECHO_REPLY *r = (ICMP_ECHO_REPLY *)buf;
+    HANDLE h = pIcmpCreateFile(), event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    DWORD ret, i, min_rtt = ~0u, max_rtt = 0;
+
+    fill_payload( data, sizeof(data), 5 );
+    for (i = 0; i < 5; i++)
+    {
+        memset( buf, FILL, 256 );
+        ret = echo( h, 0, DELAYED, data, sizeof(data), 0, 0, 0, buf, 256, 2000 );
+        ok( ret == 1, "delayed echo %lu: returned %lu, error %lu\n", i, ret, GetLastError() );
+        if (!ret) continue;
+        check_echo( buf, DELAYED, data, sizeof(data) );
+        if (r->RoundTripTime < min_rtt) min_rtt = r->RoundTripTime;
+        if (r->RoundTripTime > max_rtt) max_rtt = r->RoundTripTime;
+    }
+    /* the path adds exactly 50 ms: the fastest of five is 50-52 ms */
+    ok( min_rtt >= DELAY_MS && min_rtt <= DELAY_MS + 2, "RoundTripTime: fastest %lu ms, expected 50-52\n", min_rtt );
+    ok( max_rtt >= DELAY_MS && max_rtt < DELAY_MS + 500, "RoundTripTime: slowest %lu ms\n", max_rtt );
+    trace( "delayed path: RoundTripTime %lu..%lu ms\n", min_rtt, max_rtt );
+    row( "delay-50-sync", ret, last_err, buf );
+
+    /* the same through an event */
+    memset( buf, FILL, 256 );
+    ret = pIcmpSendEcho2Ex( h, event, NULL, NULL, 0, DELAYED, data, sizeof(data), NULL, buf, 256, 2000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "event: returned %lu, error %lu\n", ret, GetLastError() );
+    ok( WaitForSingleObject( event, 5000 ) == WAIT_OBJECT_0, "event not signalled\n" );
+    ok( r->Status == IP_SUCCESS && r->RoundTripTime >= DELAY_MS && r->RoundTripTime < DELAY_MS + 500,
+        "event: Status %lu RoundTripTime %lu\n", r->Status, r->RoundTripTime );
+    ret = parse( buf, 256 );
+    row( "delay-50-event", ret, last_err, buf );
+
+    /* a timeout shorter than the path: the late reply is ignored */
+    memset( buf, FILL, 256 );
+    ret = echo( h, 0, DELAYED, data, sizeof(data), 0, 0, 0, buf, 256, 20 );
+    ok( !ret && GetLastError() == IP_REQ_TIMED_OUT, "timeout 20: returned %lu, error %lu\n", ret, GetLastError() );
+    check_failure( buf, IP_REQ_TIMED_OUT, 256 );
+    row( "delay-50-timeout-20", ret, last_err, buf );
+    Sleep( 100 );   /* the late reply arrives while nothing waits for it */
+    memset( buf, FILL, 256 );
+    ret = echo( h, 0, HOST, data, sizeof(data), 0, 0, 0, buf, 256, 2000 );
+    ok( ret == 1, "echo after a late reply: returned %lu, error %lu\n", ret, GetLastError() );
+    if (ret) check_echo( buf, HOST, data, sizeof(data) );
+
+    pIcmpCloseHandle( h );
+    CloseHandle( event );
+    free( buf );
+}
+
+/* many requests in flight on the 50 ms path at once: each gets its own
+ * reply (through a ping socket too, whose identifiers Wine must map back) */
+static void test_many_outstanding( void )
+{
+    enum { N = 200, SIZE = 24, BUF = sizeof(ICMP_ECHO_REPLY) + SIZE };
+    HANDLE h = pIcmpCreateFile(), *events = calloc( N, sizeof(HANDLE) );
+    BYTE *data = malloc( N * SIZE ), *bufs = malloc( N * BUF );
+    DWORD ret, i, pending = 0, good = 0;
+
+    for (i = 0; i < N; i++)
+    {
+        fill_payload( data + i * SIZE, SIZE, (BYTE)(i * 3) );
+        memcpy( data + i * SIZE, &i, sizeof(i) );
+        events[i] = CreateEventA( NULL, TRUE, FALSE, NULL );
+        ret = pIcmpSendEcho2( h, events[i], NULL, NULL, DELAYED, data + i * SIZE, SIZE, NULL, bufs + i * BUF, BUF,
+                              3000 );
+        if (!ret && GetLastError() == ERROR_IO_PENDING) pending++;
+    }
+    ok( pending == N, "%lu of %u pending\n", pending, N );
+    for (i = 0; i < N; i++)
+    {
+        ICMP_ECHO_REPLY *r = (ICMP_ECHO_REPLY *)(bufs + i * BUF);
+        if (WaitForSingleObject( events[i], 10000 ) == WAIT_OBJECT_0 && r->Status == IP_SUCCESS &&
+            r->Address == DELAYED && r->DataSize == SIZE && !memcmp( r->Data, data + i * SIZE, SIZE ))
+            good++;
+        CloseHandle( events[i] );
+    }
+    ok( good == N, "%lu of %u got their own reply\n", good, N );
+    printf( "row: many-outstanding-200 replies=%lu\n", good );
+    pIcmpCloseHandle( h );
+    free( events );
+    free( data );
+    free( bufs );
+}
+
+/* ---- source selection on the two-address client ---- */
+
+static void test_source_select( void )
+{
+    static const char *sources[] = { "198.18.0.2", "198.18.1.2" };
+    BYTE data[32], *buf = alloc_reply( 256 );
+    HANDLE h = pIcmpCreateFile();
+    struct wire w;
+    DWORD ret;
+    size_t i;
+    char what[64];
+
+    for (i = 0; i < ARRAY_SIZE(sources); i++)
+    {
+        tag_payload( data, sizeof(data) );
+        memset( buf, FILL, 256 );
+        ret = echo( h, addr( sources[i] ), HOST, data, sizeof(data), 0, 0, 0, buf, 256, 2000 );
+        ok( ret == 1, "from %s: returned %lu, error %lu\n", sources[i], ret, GetLastError() );
+        if (ret) check_echo( buf, HOST, data, sizeof(data) );
+        sprintf( what, "source-%s", sources[i] );
+        row( what, ret, last_err, buf );
+        if (!need_capture()) continue;
+        if (ok( find_on_wire( data, &w ), "from %s: the request is not in the capture\n", sources[i] ))
+            ok( !strcmp( w.src, sources[i] ), "from %s: the host saw source %s\n", sources[i], w.src );
+    }
+    /* an address of the lab that is not the client's */
+    memset( buf, FILL, 256 );
+    ret = echo( h, HOST, HOST, data, sizeof(data), 0, 0, 0, buf, 256, 2000 );
+    ok( !ret && GetLastError() == ERROR_INVALID_NETNAME, "non-local source: returned %lu, error %lu\n", ret,
+        GetLastError() );
+    row( "source-not-local", ret, last_err, buf );
+    pIcmpCloseHandle( h );
+    free( buf );
+}
+
+/* ---- options on the wire, and the reply's options ---- */
+
+/* the system's default TTL (Ttl 0 asks for it): a new socket's IP_TTL */
+static DWORD default_ttl( void )
+{
+    WSADATA wsa;
+    SOCKET s;
+    DWORD ttl = 0;
+    int len = sizeof(ttl);
+
+    WSAStartup( MAKEWORD(2, 2), &wsa );
+    s = socket( AF_INET, SOCK_DGRAM, IPPROTO_UDP );
+    getsockopt( s, IPPROTO_IP, IP_TTL, (char *)&ttl, &len );
+    closesocket( s );
+    return ttl;
+}
+
+static void test_wire_options( void )
+{
+    /* record route with room for 9 addresses; timestamp with room for 8 */
+    BYTE rr[40] = { 7, 39, 4 }, ts[40] = { 68, 36, 5, 0 };
+    BYTE data[32], *buf = alloc_reply( 512 );
+    ICMP_ECHO_REPLY *r = (ICMP_ECHO_REPLY *)buf;
+    IP_OPTION_INFORMATION opts;
+    HANDLE h = pIcmpCreateFile();
+    struct wire w;
+    DWORD ret;
+
+    if (!need_capture()) goto done;
+    /* TTL: two routers on the way */
+    tag_payload( data, sizeof(data) );
+    ret = echo( h, 0, HOST, data, sizeof(data), 100, 0, 0, buf, 512, 2000 );
+    ok( ret == 1, "ttl 100: returned %lu, error %lu\n", ret, GetLastError() );
+    if (ok( find_on_wire( data, &w ), "ttl 100: not captured\n" ))
+    {
+        ok( w.ttl == 98, "ttl 100: arrived with TTL %u, expected 98\n", w.ttl );
+        ok( w.df == 0, "no DF asked: arrived with DF\n" );
+        ok( !strcmp( w.opts, "-" ), "no options asked: arrived with %s\n", w.opts );
+    }
+    /* the host's reply came back over the same two routers */
+    ok( r->Options.Ttl == 62, "reply TTL %u, expected 62\n", r->Options.Ttl );
+    row( "options-ttl-100", ret, last_err, buf );
+
+    /* TOS and DF */
+    tag_payload( data, sizeof(data) );
+    memset( buf, FILL, 512 );
+    ret = echo( h, 0, HOST, data, sizeof(data), 0, 0x28, IP_FLAG_DF, buf, 512, 2000 );
+    ok( ret == 1, "tos/df: returned %lu, error %lu\n", ret, GetLastError() );
+    if (ok( find_on_wire( data, &w ), "tos/df: not captured\n" ))
+    {
+        ok( w.tos == 0x28, "arrived with TOS %#x, expected 0x28\n", w.tos );
+        ok( w.df == 1, "DF asked: arrived without\n" );
+        ok( w.ttl == default_ttl() - 2, "default TTL: arrived with %u, expected %lu - 2\n", w.ttl, default_ttl() );
+    }
+    row( "options-tos-df", ret, last_err, buf );
+
+    /* record route: each router adds its address, both ways */
+    tag_payload( data, sizeof(data) );
+    memset( buf, FILL, 512 );
+    memset( &opts, 0, sizeof(opts) );
+    opts.OptionsData = rr;
+    opts.OptionsSize = sizeof(rr);
+    ret = pIcmpSendEcho2Ex( h, NULL, NULL, NULL, 0, HOST, data, sizeof(data), &opts, buf, 512, 2000 );
+    last_err = GetLastError();
+    ok( ret == 1, "record route: returned %lu, error %lu\n", ret, GetLastError() );
+    if (ok( find_on_wire( data, &w ), "record route: not captured\n" ))
+        ok( !strncmp( w.opts, "0727" "14" "c6120002" "c6120201" "c6120301" "c6120302", 38 ),
+            "record route arrived as %s, expected the client, router1, router2 and the host recorded\n", w.opts );
+    if (ret == 1 && unpriv)
+    {
+        /* a ping socket returns no IP header: Wine makes one up, without options */
+        check_echo( buf, HOST, data, sizeof(data) );
+        ok( r->Options.OptionsSize == 0, "ping socket: reply OptionsSize %u\n", r->Options.OptionsSize );
+    }
+    else if (ret == 1)
+    {
+        const BYTE *o = r->Options.OptionsData;
+        check_echo( buf, HOST, data, sizeof(data) );
+        ok( r->Options.OptionsSize == 40, "reply OptionsSize %u\n", r->Options.OptionsSize );
+        ok( o == buf + REPLY_SIZE, "reply OptionsData %p, buffer %p\n", o, buf );
+        if (o == buf + REPLY_SIZE)
+        {
+            /* out: the client, router1, router2, the host receiving; back: the
+             * host sending, router2, router1, the client receiving */
+            static const BYTE expect[] = { 7, 39, 36, 198, 18, 0, 2, 198, 18, 2, 1, 198, 18, 3, 1, 198, 18, 3, 2,
+                                           198, 18, 3, 2, 198, 18, 2, 2, 198, 18, 0, 1, 198, 18, 0, 2 };
+            ok( !memcmp( o, expect, sizeof(expect) ), "reply record route %u %u %u: %u.%u.%u.%u %u.%u.%u.%u "
+                "%u.%u.%u.%u %u.%u.%u.%u %u.%u.%u.%u %u.%u.%u.%u %u.%u.%u.%u %u.%u.%u.%u\n", o[0], o[1], o[2],
+                o[3], o[4], o[5], o[6], o[7], o[8], o[9], o[10], o[11], o[12], o[13], o[14], o[15], o[16], o[17],
+                o[18], o[19], o[20], o[21], o[22], o[23], o[24], o[25], o[26], o[27], o[28], o[29], o[30], o[31],
+                o[32], o[33], o[34] );
+        }
+    }
+    row( "options-record-route", ret, last_err, buf );
+
+    /* timestamp */
+    tag_payload( data, sizeof(data) );
+    memset( buf, FILL, 512 );
+    opts.OptionsData = ts;
+    opts.OptionsSize = sizeof(ts);
+    ret = pIcmpSendEcho2Ex( h, NULL, NULL, NULL, 0, HOST, data, sizeof(data), &opts, buf, 512, 2000 );
+    last_err = GetLastError();
+    ok( ret == 1, "timestamp: returned %lu, error %lu\n", ret, GetLastError() );
+    if (ok( find_on_wire( data, &w ), "timestamp: not captured\n" ))
+        ok( !strncmp( w.opts, "4424", 4 ), "timestamp option arrived as %s\n", w.opts );
+    if (ret == 1 && unpriv)
+    {
+        check_echo( buf, HOST, data, sizeof(data) );
+        ok( r->Options.OptionsSize == 0, "ping socket: reply OptionsSize %u\n", r->Options.OptionsSize );
+    }
+    else if (ret == 1)
+    {
+        const BYTE *o = r->Options.OptionsData;
+        check_echo( buf, HOST, data, sizeof(data) );
+        /* 36 option bytes in the header: the option itself, no padding */
+        ok( r->Options.OptionsSize == 36 && o == buf + REPLY_SIZE && o[0] == 68 && o[1] == 36,
+            "reply timestamp option: size %u at %p (buffer %p)\n", r->Options.OptionsSize, o, buf );
+        if (o == buf + REPLY_SIZE)
+            ok( o[2] == 37, "reply timestamp pointer %u: expected all 8 slots stamped (5 + 8 * 4)\n", o[2] );
+    }
+    row( "options-timestamp", ret, last_err, buf );
+done:
+    pIcmpCloseHandle( h );
+    free( buf );
+}
+
+/* ---- callers of BEHAVIOR.md, in the lab ---- */
+
+/* WinMTR: one thread per hop, synchronous IcmpSendEcho2 on a shared handle,
+ * per-thread TTL, DF; IP_TTL_EXPIRED_TRANSIT counts as the hop's answer */
+struct mtr_hop
+{
+    HANDLE h;
+    UCHAR ttl;
+    IPAddr expect;
+    int answers, wrong;
+};
+
+static DWORD CALLBACK mtr_thread( void *arg )
+{
+    struct mtr_hop *hop = arg;
+    BYTE data[64], buf[sizeof(ICMP_ECHO_REPLY) + 64 + 8];
+    ICMP_ECHO_REPLY *r = (ICMP_ECHO_REPLY *)buf;
+    IP_OPTION_INFORMATION opts;
+    DWORD ret;
+    int i;
+
+    memset( &opts, 0, sizeof(opts) );
+    opts.Ttl = hop->ttl;
+    opts.Flags = IP_FLAG_DF;
+    memset( data, 0, sizeof(data) );
+    for (i = 0; i < 5; i++)
+    {
+        ret = pIcmpSendEcho2( hop->h, NULL, NULL, NULL, HOST, data, sizeof(data), &opts, buf, sizeof(buf), 2000 );
+        if (ret && r->Address == hop->expect &&
+            r->Status == (hop->expect == HOST ? IP_SUCCESS : error_status( IP_TTL_EXPIRED_TRANSIT )))
+            hop->answers++;
+        else if (!ret && unpriv && hop->expect != HOST && r->Status == IP_REQ_TIMED_OUT)
+            hop->answers++;
+        else
+            hop->wrong++;
+    }
+    return 0;
+}
+
+static void test_caller_winmtr( void )
+{
+    enum { HOPS = 4 };
+    struct mtr_hop hops[HOPS];
+    HANDLE threads[HOPS], h = pIcmpCreateFile();
+    int i;
+
+    for (i = 0; i < HOPS; i++)
+    {
+        hops[i].h = h;
+        hops[i].ttl = (UCHAR)(i + 1);
+        hops[i].expect = i == 0 ? ROUTER1 : i == 1 ? ROUTER2 : HOST;
+        hops[i].answers = hops[i].wrong = 0;
+        threads[i] = CreateThread( NULL, 0, mtr_thread, &hops[i], 0, NULL );
+    }
+    WaitForMultipleObjects( HOPS, threads, TRUE, 60000 );
+    for (i = 0; i < HOPS; i++)
+    {
+        ok( hops[i].answers == 5 && !hops[i].wrong, "hop %d: %d answers, %d wrong\n", i + 1, hops[i].answers,
+            hops[i].wrong );
+        printf( "row: winmtr-hop-%d answers=%d wrong=%d\n", i + 1, hops[i].answers, hops[i].wrong );
+        CloseHandle( threads[i] );
+    }
+    pIcmpCloseHandle( h );
+}
+
+/* .NET Ping: IcmpSendEcho2 with a manual-reset event waited through
+ * RegisterWaitForSingleObject, TTL 128 and DF, a 0xFFFF + 256 byte buffer,
+ * the struct and Data read directly */
+struct dotnet_wait
+{
+    HANDLE done;
+    LONG fired;
+};
+
+static void CALLBACK dotnet_callback( void *context, BOOLEAN timed_out )
+{
+    struct dotnet_wait *w = context;
+    if (!timed_out) InterlockedIncrement( &w->fired );
+    SetEvent( w->done );
+}
+
+static void test_caller_dotnet( void )
+{
+    static const struct { const char *name; IPAddr dst; UCHAR ttl; DWORD timeout; } cases[] =
+    {
+        { "dotnet-host", 0, 128, 2000 },
+        { "dotnet-ttl-1", 0, 1, 2000 },
+        { "dotnet-silent", 0, 128, 1000 },
+        { "dotnet-delay", 0, 128, 2000 },
+    };
+    DWORD size = 0xffff + 256, ret, i;
+    BYTE data[32], *buf = malloc( size );
+    ICMP_ECHO_REPLY *r = (ICMP_ECHO_REPLY *)buf;
+    HANDLE h = pIcmpCreateFile();
+
+    fill_payload( data, sizeof(data), 6 );
+    for (i = 0; i < ARRAY_SIZE(cases); i++)
+    {
+        IPAddr dst = i == 0 || i == 1 ? HOST : i == 2 ? SILENT : DELAYED;
+        struct dotnet_wait w;
+        IP_OPTION_INFORMATION opts;
+        HANDLE event = CreateEventA( NULL, TRUE, FALSE, NULL ), wait;
+
+        w.done = CreateEventA( NULL, TRUE, FALSE, NULL );
+        w.fired = 0;
+        ok( RegisterWaitForSingleObject( &wait, event, dotnet_callback, &w, INFINITE, WT_EXECUTEONLYONCE ),
+            "RegisterWaitForSingleObject failed\n" );
+        memset( &opts, 0, sizeof(opts) );
+        opts.Ttl = cases[i].ttl;
+        opts.Flags = IP_FLAG_DF;
+        memset( buf, 0, size );
+        ret = pIcmpSendEcho2( h, event, NULL, NULL, dst, data, sizeof(data), &opts, buf, size, cases[i].timeout );
+        ok( !ret && GetLastError() == ERROR_IO_PENDING, "%s: returned %lu, error %lu\n", cases[i].name, ret,
+            GetLastError() );
+        ok( WaitForSingleObject( w.done, 10000 ) == WAIT_OBJECT_0 && w.fired == 1, "%s: wait callback %ld\n",
+            cases[i].name, w.fired );
+        switch (i)
+        {
+        case 0:
+        case 3:
+            ok( r->Status == IP_SUCCESS && r->Address == dst && r->DataSize == sizeof(data) &&
+                !memcmp( r->Data, data, sizeof(data) ), "%s: Status %lu Address %s DataSize %u\n",
+                cases[i].name, r->Status, ntoa( r->Address ), r->DataSize );
+            break;
+        case 1:
+            ok( r->Status == error_status( IP_TTL_EXPIRED_TRANSIT ) &&
+                r->Address == (unpriv ? 0 : ROUTER1), "%s: Status %lu Address %s\n", cases[i].name, r->Status,
+                ntoa( r->Address ) );
+            break;
+        case 2:
+            ok( r->Status == IP_REQ_TIMED_OUT && !r->Address && !r->DataSize, "%s: Status %lu\n", cases[i].name,
+                r->Status );
+            break;
+        }
+        row( cases[i].name, 1, 0, buf );
+        UnregisterWaitEx( wait, INVALID_HANDLE_VALUE );
+        CloseHandle( event );
+        CloseHandle( w.done );
+    }
+    pIcmpCloseHandle( h );
+    free( buf );
+}
+
+/* ---- hostile packets (labtool inject on SILENT) ---- */
+
+enum { HOSTILE_EACH = 10, HOSTILE_SIZE = 48, HOSTILE_BUF = 200, CANARY = 64 };
+
+struct hostile_req
+{
+    char mode;                  /* S: forgeries only, A: then the answer, E: then a genuine error */
+    HANDLE event;
+    BYTE data[HOSTILE_SIZE];
+    BYTE buf[HOSTILE_BUF + CANARY];
+};
+
+static void test_hostile( void )
+{
+    static const char modes[] = "SAE";
+    struct hostile_req *reqs = calloc( 3 * HOSTILE_EACH, sizeof(*reqs) );
+    HANDLE h = pIcmpCreateFile();
+    BYTE data[HOSTILE_SIZE], buf[HOSTILE_BUF];
+    DWORD ret, i, good[3] = { 0 }, pending = 0, host_ok = 0, clean = 0;
+
+    for (i = 0; i < 3 * HOSTILE_EACH; i++)
+    {
+        struct hostile_req *q = &reqs[i];
+        q->mode = modes[i % 3];
+        fill_payload( q->data, HOSTILE_SIZE, (BYTE)i );
+        memcpy( q->data, "HOSTILE", 7 );
+        q->data[7] = (BYTE)q->mode;
+        memset( q->buf, FILL, sizeof(q->buf) );
+        q->event = CreateEventA( NULL, TRUE, FALSE, NULL );
+        ret = pIcmpSendEcho2( h, q->event, NULL, NULL, SILENT, q->data, HOSTILE_SIZE, NULL, q->buf, HOSTILE_BUF,
+                              1500 );
+        if (!ret && GetLastError() == ERROR_IO_PENDING) pending++;
+    }
+    ok( pending == 3 * HOSTILE_EACH, "%lu of %u pending\n", pending, 3 * HOSTILE_EACH );
+    /* real traffic beside the attack */
+    fill_payload( data, sizeof(data), 99 );
+    for (i = 0; i < 10; i++)
+        if (echo( h, 0, HOST, data, sizeof(data), 0, 0, 0, buf, sizeof(buf), 2000 ) == 1 &&
+            ((ICMP_ECHO_REPLY *)buf)->Status == IP_SUCCESS && !memcmp( ((ICMP_ECHO_REPLY *)buf)->Data, data,
+                                                                      sizeof(data) ))
+            host_ok++;
+    ok( host_ok == 10, "%lu of 10 echoes to the host during the attack\n", host_ok );
+
+    for (i = 0; i < 3 * HOSTILE_EACH; i++)
+    {
+        struct hostile_req *q = &reqs[i];
+        ICMP_ECHO_REPLY *r = (ICMP_ECHO_REPLY *)q->buf;
+        size_t produced = REPLY_SIZE;
+        int m = q->mode == 'S' ? 0 : q->mode == 'A' ? 1 : 2;
+
+        ok( WaitForSingleObject( q->event, 10000 ) == WAIT_OBJECT_0, "request %lu never completed\n", i );
+        if (m == 0)
+        {
+            if (r->Status == IP_REQ_TIMED_OUT && !r->Address && !r->DataSize && !r->Reserved) good[0]++;
+            else ok( 0, "forgeries only: request %lu completed with Status %lu from %s, DataSize %u\n", i,
+                     r->Status, ntoa( r->Address ), r->DataSize );
+        }
+        else if (m == 1)
+        {
+            if (r->Status == IP_SUCCESS && r->Address == SILENT && r->DataSize == HOSTILE_SIZE &&
+                (BYTE *)r->Data == q->buf + REPLY_SIZE && !memcmp( r->Data, q->data, HOSTILE_SIZE ))
+                good[1]++;
+            else ok( 0, "answered: request %lu got Status %lu from %s, DataSize %u\n", i, r->Status,
+                     ntoa( r->Address ), r->DataSize );
+            produced = REPLY_SIZE + HOSTILE_SIZE;
+        }
+        else
+        {
+            DWORD expect = error_status( IP_TTL_EXPIRED_TRANSIT );
+            if (r->Status == expect && r->Address == (unpriv ? 0 : SILENT) && !r->DataSize) good[2]++;
+            else ok( 0, "genuine error: request %lu got Status %lu from %s\n", i, r->Status, ntoa( r->Address ) );
+        }
+        /* nothing written past what the result needs, and never past ReplySize */
+        if (touched( q->buf, produced, sizeof(q->buf) ) == -1) clean++;
+        if (i < 3) row( m == 0 ? "hostile-forgeries-only" : m == 1 ? "hostile-then-answer" : "hostile-then-error",
+                        1, 0, q->buf );
+        CloseHandle( q->event );
+    }
+    ok( good[0] == HOSTILE_EACH, "%lu of %u forgery-only requests timed out untouched\n", good[0], HOSTILE_EACH );
+    ok( good[1] == HOSTILE_EACH, "%lu of %u answered requests got the genuine reply\n", good[1], HOSTILE_EACH );
+    ok( good[2] == HOSTILE_EACH, "%lu of %u requests got the genuine error\n", good[2], HOSTILE_EACH );
+    ok( clean == 3 * HOSTILE_EACH, "%lu of %u buffers clean past the result\n", clean, 3 * HOSTILE_EACH );
+    printf( "row: hostile-summary timed_out=%lu answered=%lu errors=%lu clean=%lu host=%lu\n", good[0], good[1],
+            good[2], clean, host_ok );
+    pIcmpCloseHandle( h );
+    free( reqs );
+}
+
+static const struct winetest_entry tests[] =
+{
+    { "ttl_expired", test_ttl_expired },
+    { "unreachables", test_unreachables },
+    { "fragmentation", test_fragmentation },
+    { "silent_timeouts", test_silent_timeouts },
+    { "delay", test_delay },
+    { "many_outstanding", test_many_outstanding },
+    { "source_select", test_source_select },
+    { "wire_options", test_wire_options },
+    { "caller_winmtr", test_caller_winmtr },
+    { "caller_dotnet", test_caller_dotnet },
+    { "hostile", test_hostile },
+};
+
+int main( int argc, char **argv )
+{
+    const char *dll = "system", *only = NULL;
+    struct target_dll t;
+    int i;
+
+    InitializeCriticalSection( &row_cs );
+    for (i = 1; i < argc; i++)
+    {
+        if (!strcmp( argv[i], "--dll" ) && i + 1 < argc) dll = argv[++i];
+        else if (!strcmp( argv[i], "--capture" ) && i + 1 < argc) capture_file = argv[++i];
+        else if (!strcmp( argv[i], "--unpriv" )) unpriv = 1;
+        else if (!strcmp( argv[i], "--list" ))
+        {
+            for (i = 0; i < (int)ARRAY_SIZE(tests); i++) printf( "%s\n", tests[i].name );
+            return 0;
+        }
+        else only = argv[i];
+    }
+    if (!target_load( dll, &t )) return 2;
+    target_describe( &t, stdout );
+    if (!load_icmp_exports( NULL, t.module ))
+    {
+        printf( "%s lacks ICMP echo exports\n", t.path );
+        return 2;
+    }
+    return winetest_main( argc, argv, tests, ARRAY_SIZE(tests), only );
+}

@@ -1,0 +1,186 @@
+#!/bin/bash
+# Runs the routed-lab scenarios (tests/<arch>-windows/icmp_lab.exe) in a
+# network built for this run by tools/netlab/netlab, against our DLL and
+# against Wine's builtin iphlpapi, then once more as an unprivileged user
+# (Wine then gives both a Linux ping socket), and prints:
+#   - per test: passed/failed/skipped, ours vs builtin;
+#   - per scenario: every field of the result (ret, last error, Status,
+#     Address, DataSize, RoundTripTime class, TTL, TOS, Flags, OptionsSize),
+#     ours in full and the builtin's where it differs ("make compare").
+# Our failures fail the run; the builtin's are reported only.
+#
+# Needs root (network namespaces, iptables); otherwise everything is reported
+# as SKIPPED and the run fails, since the lab is part of the suite.
+# The lab's helpers (tools/netlab/labtool) answer after a delay, forge hostile
+# packets and capture the wire; Wine's server is started in the lab's client
+# namespace and checked to be there before anything is sent.
+# Environment: ARCHS (default "x86_64 i386"), TESTS (default: all),
+# UNPRIV=0 to leave out the unprivileged run, KEEP_LOGS=1, TEST_TIMEOUT (120).
+set -u
+cd "$(dirname "$0")/.."
+top=$(pwd)
+out=$top/build-lab
+export WINEDEBUG=${WINEDEBUG:--all}
+export WINEARCH=win64
+unset DISPLAY WAYLAND_DISPLAY
+. tools/wineprefix.sh
+. tests/results.sh
+
+say() { printf '%s\n' "$*"; }
+fail() { say "run-lab: $*" >&2; exit 1; }
+
+lab=icl$$
+helpers=()
+cleanup() {
+    local p
+    for p in "${helpers[@]}"; do kill "$p" 2>/dev/null; done
+    if [ -n "${WINE_NS:-}" ]; then
+        WINEPREFIX=$out/prefix wine_stop
+        WINE_UID=65534 WINEPREFIX=$out/prefix-unpriv wine_stop
+    fi
+    tools/netlab/netlab down "$lab"
+}
+
+[ "$(id -u)" = 0 ] || fail "SKIPPED: the network lab needs root (ip netns, iptables); the lab scenarios did not run"
+command -v wine >/dev/null || fail "wine is not installed"
+[ -x tools/netlab/labtool ] || fail "tools/netlab/labtool is not built (run make)"
+rm -rf "$out"
+mkdir -p "$out/forged"
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- the lab and its helpers ----
+tools/netlab/netlab up "$lab" || fail "cannot build the lab"
+in_lab() { local role=$1; shift; ip netns exec "$lab-$role" "$@"; }
+in_lab quiet tools/netlab/labtool respond 198.18.5.3 50 > "$out/responder.log" 2>&1 &
+helpers+=($!)
+in_lab quiet tools/netlab/labtool inject 198.18.5.2 198.18.3.2 "$out/forged" > "$out/injector.log" 2>&1 &
+helpers+=($!)
+in_lab host tools/netlab/labtool capture "$out/capture.txt" > "$out/capture.log" 2>&1 &
+helpers+=($!)
+tools/netlab/netlab check "$lab" || fail "the lab does not route (see tools/netlab/netlab)"
+chmod 644 "$out/capture.txt"
+capture="Z:$(printf '%s' "$out/capture.txt" | tr / '\\')"
+export WINE_NS=$lab-client
+
+table=$out/table.txt
+: > "$table"
+
+# run_tests ARCH LABEL DLL OVERRIDE [ARGS]: each test in its own process
+run_tests() {
+    local arch=$1 label=$2 dll=$3 override=$4 extra=${5:-} exe=tests/$1-windows/icmp_lab.exe t log
+    for t in ${TESTS:-$(wine_in wine "$exe" --list 2>/dev/null | tr -d '\r')}; do
+        log=$out/$arch-$label-$t.log
+        ip -n "$WINE_NS" route flush cache    # forget path MTUs learnt by the previous test
+        WINEDLLOVERRIDES=$override wine_in timeout "${TEST_TIMEOUT:-120}" wine "$exe" --dll "$dll" \
+            --capture "$capture" $extra "$t" > "$log" 2>&1
+        record "$arch" "$t" "$label" "$log" $?
+        tr -d '\r' < "$log" | grep '^row: ' | sed "s/^row: /$label /" >> "$out/$arch-rows.txt"
+    done
+}
+
+# start_prefix: a fresh $WINEPREFIX whose wineserver is in the lab's client namespace
+start_prefix() {
+    wine_fresh_prefix "$WINEPREFIX.wineboot.log" || fail "cannot create the Wine prefix $WINEPREFIX"
+    where=$(wine_server_ns) || fail "$where"
+    say "lab $lab: $where"
+}
+
+ran_archs=""
+for arch in ${ARCHS:-x86_64 i386}; do
+    exe=tests/$arch-windows/icmp_lab.exe
+    [ -f "$exe" ] || fail "$exe is not built (run make)"
+    export WINEPREFIX=$out/prefix
+    [ -n "$ran_archs" ] || start_prefix
+    if ! wine_in wine "$exe" --list 2>/dev/null | grep -q '^ttl_expired'; then
+        say ""
+        say "SKIPPED: $arch lab scenarios: this Wine cannot run $arch programs (wine32 is not installed)"
+        say ""
+        continue
+    fi
+    ran_archs="$ran_archs $arch"
+    : > "$out/$arch-rows.txt"
+    say "running $arch lab scenarios against our DLL and against Wine's builtin..."
+    run_tests "$arch" ours "dlls/iphlpapi/$arch-windows/iphlpapi.dll" "iphlpapi=n"
+    run_tests "$arch" builtin system ""
+    if [ "${UNPRIV:-1}" = 1 ]; then
+        # the same, as nobody: Wine falls back to a Linux ping socket
+        say "running $arch lab scenarios unprivileged (uid 65534, ping socket)..."
+        in_lab client sysctl -qw net.ipv4.ping_group_range="0 2147483647"
+        export WINEPREFIX=$out/prefix-unpriv WINE_UID=65534
+        [ -d "$WINEPREFIX" ] || start_prefix
+        run_tests "$arch" ours-unpriv "dlls/iphlpapi/$arch-windows/iphlpapi.dll" "iphlpapi=n" --unpriv
+        run_tests "$arch" builtin-unpriv system "" --unpriv
+        unset WINE_UID
+    fi
+done
+[ -n "$ran_archs" ] || fail "no architecture could run"
+
+# ---- report ----
+ours_passed=0 ours_failed=0 ours_skipped=0
+cell() {  # arch test label -> passed/failed/skipped, CRASHED, HUNG or -
+    awk -v a="$1" -v t="$2" -v l="$3" '$1 == a && $2 == t && $3 == l {
+        if ($4 == "crashed") print ($5 == "rc=124" ? "HUNG" : "CRASHED(" $5 ")"); else print $4 "/" $5 "/" $7; f = 1 }
+        END { if (!f) print "-" }' "$table"
+}
+for arch in $ran_archs; do
+    say ""
+    say "== $arch: lab scenarios (passed/failed/skipped) =="
+    printf '%-18s %-12s %-12s %-14s %-14s\n' test ours builtin ours-unpriv builtin-unpriv
+    for t in $(awk -v a="$arch" '$1 == a && $3 == "ours" {print $2}' "$table"); do
+        printf '%-18s %-12s %-12s %-14s %-14s\n' "$t" "$(cell "$arch" "$t" ours)" "$(cell "$arch" "$t" builtin)" \
+            "$(cell "$arch" "$t" ours-unpriv)" "$(cell "$arch" "$t" builtin-unpriv)"
+    done
+    while read -r a t label p f todo sk; do
+        [ "$a" = "$arch" ] || continue
+        case $label in ours|ours-unpriv) ;; *) continue ;; esac
+        if [ "$p" = crashed ]; then ours_failed=$((ours_failed + 1))
+        else ours_passed=$((ours_passed + p)); ours_failed=$((ours_failed + f)); ours_skipped=$((ours_skipped + sk)); fi
+    done < "$table"
+
+    for mode in "" -unpriv; do
+        say ""
+        say "== $arch${mode:+ (unprivileged)}: scenario x field, ours; the builtin's fields where they differ =="
+        awk -v o="ours$mode" -v b="builtin$mode" '
+            $1 == o { if (!($2 in ours)) order[n++] = $2; ours[$2] = $0 }
+            $1 == b { theirs[$2] = $0 }
+            END {
+                for (i = 0; i < n; i++) {
+                    s = order[i]; k = split(ours[s], of, " "); diff = ""
+                    m = split(theirs[s], bf, " ")
+                    delete bv; for (j = 3; j <= m; j++) { split(bf[j], kv, "="); bv[kv[1]] = kv[2] }
+                    line = ""
+                    for (j = 3; j <= k; j++) {
+                        split(of[j], kv, "="); line = line " " of[j]
+                        if (!(s in theirs)) continue
+                        if (!(kv[1] in bv)) diff = diff " " kv[1] "=?"
+                        else if (bv[kv[1]] != kv[2]) diff = diff " " kv[1] "=" bv[kv[1]]
+                    }
+                    if (!(s in theirs)) diff = " (no result)"
+                    printf "%-30s%s\n", s, line
+                    if (diff != "") printf "%-30s   builtin:%s  <- differs\n", "", diff
+                }
+            }' "$out/$arch-rows.txt"
+    done
+    say ""
+    say "-- $arch: checks our DLL fails --"
+    for f in "$out/$arch-ours-"*.log "$out/$arch-ours-unpriv-"*.log; do
+        [ -f "$f" ] || continue
+        t=${f#$out/$arch-}; t=${t%.log}
+        tr -d '\r' < "$f" | grep -E 'Test failed|Test succeeded inside todo|Tests skipped' | sed "s/^/  [$t] /" | sort -u
+    done
+    say ""
+    say "-- $arch: checks Wine's builtin fails (ours passes them unless listed above) --"
+    for f in "$out/$arch-builtin-"*.log; do
+        t=${f#$out/$arch-}; t=${t%.log}
+        tr -d '\r' < "$f" | grep -E 'Test failed|Test succeeded inside todo' | sed "s/^/  [$t] /" | sort -u | head -12
+    done
+done
+say ""
+say "hostile packets: $(grep -c '^inject: request' "$out/injector.log") attacked requests," \
+    "$(awk '/^inject: request/ {n += $(NF-1)} END {print n + 0}' "$out/injector.log") packets sent;" \
+    "$(ls "$out/forged" | wc -l) kinds saved in $out/forged"
+say "lab (our DLL:$ran_archs): $ours_passed passed, $ours_failed failed, $ours_skipped skipped"
+if [ "$ours_failed" != 0 ]; then say "logs: $out"; exit 1; fi
+[ "${KEEP_LOGS:-0}" = 1 ] || rm -f "$out"/*.log
+exit 0

@@ -1,0 +1,49 @@
+/*
+ * labtool capture FILE: writes one line per echo request arriving in this
+ * namespace (whatever its destination), so tests can check what went on the
+ * wire:
+ *
+ *   echo src=A dst=A ttl=N tos=N df=0|1 id=N seq=N size=N opts=HEX|- data=HEX
+ *
+ * opts is the IP options as received, data the first 16 payload bytes.
+ * Each line is flushed at once; runs until killed.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "icmpcore.h"
+#include "labnet.h"
+
+static void hex( FILE *f, const uint8_t *p, size_t len )
+{
+    size_t i;
+    if (!len) fputc( '-', f );
+    for (i = 0; i < len; i++) fprintf( f, "%02x", p[i] );
+}
+
+int lab_capture( int argc, char **argv )
+{
+    static uint8_t buf[65536];
+    FILE *f;
+    int s;
+
+    if (argc < 2) lab_die( "usage: labtool capture FILE\n" );
+    if (!(f = fopen( argv[1], "w" ))) lab_die( "cannot write %s\n", argv[1] );
+    s = lab_icmp_socket( 0 );
+    for (;;)
+    {
+        struct lab_packet p;
+        ssize_t n = recv( s, buf, sizeof(buf), 0 );
+
+        if (n <= 0 || !lab_split( buf, (size_t)n, &p ) || p.type != ICMP4_ECHO_REQUEST_TYPE || p.icmp_len < 8)
+            continue;
+        fprintf( f, "echo src=%s dst=%s ttl=%u tos=%u df=%u id=%u seq=%u size=%zu opts=", lab_ntoa( p.src ),
+                 lab_ntoa( p.dst ), p.ttl, p.tos, p.df, p.id, p.seq, p.data_len );
+        hex( f, p.ip + 20, p.ip_len - 20 );
+        fputs( " data=", f );
+        hex( f, p.data, p.data_len < 16 ? p.data_len : 16 );
+        fputc( '\n', f );
+        fflush( f );
+    }
+}

@@ -1,0 +1,48 @@
+/*
+ * Small helpers shared by the network lab's native tools (tools/netlab/):
+ * raw IPv4 ICMP sockets, address text, clocks, and a view of a received
+ * packet. Linux only; run inside a lab namespace (tools/netlab/netlab).
+ */
+#ifndef LABNET_H
+#define LABNET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* A received IPv4 packet carrying ICMP, as a raw socket returns it. */
+struct lab_packet
+{
+    const uint8_t *ip;        /* IPv4 header */
+    size_t ip_len;            /* header length (IHL * 4) */
+    uint32_t src, dst;        /* network order */
+    uint8_t ttl, tos, df;
+    const uint8_t *icmp;      /* ICMP message */
+    size_t icmp_len;
+    uint8_t type, code;
+    uint16_t id, seq;         /* echo request/reply fields, host order */
+    const uint8_t *data;      /* echo payload */
+    size_t data_len;
+};
+
+/* Splits a packet; returns 0 if it is not a well-formed IPv4 ICMP packet. */
+int lab_split( const uint8_t *pkt, size_t len, struct lab_packet *p );
+
+/* A raw ICMP socket (kernel builds the IP header), bound to src if non-zero;
+ * exits with a message on failure. */
+int lab_icmp_socket( uint32_t bind_src );
+
+/* A raw socket for packets whose IPv4 header we write (IP_HDRINCL). */
+int lab_hdrincl_socket( void );
+
+uint32_t lab_addr( const char *text );       /* exits on bad text */
+const char *lab_ntoa( uint32_t addr );       /* static buffer, 4 rotating */
+int64_t lab_now_us( void );                  /* monotonic */
+void lab_die( const char *fmt, ... ) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* the tools (one file each) */
+int lab_ping( int argc, char **argv );
+int lab_respond( int argc, char **argv );
+int lab_capture( int argc, char **argv );
+int lab_inject( int argc, char **argv );
+
+#endif /* LABNET_H */
