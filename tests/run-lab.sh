@@ -46,6 +46,7 @@ command -v wine >/dev/null || fail "wine is not installed"
 [ -x tools/netlab/labtool ] || fail "tools/netlab/labtool is not built (run make)"
 rm -rf "$out"
 mkdir -p "$out/forged"
+chmod 755 "$out"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -57,6 +58,10 @@ helpers+=($!)
 in_lab quiet tools/netlab/labtool inject 198.18.5.2 198.18.3.2 "$out/forged" > "$out/injector.log" 2>&1 &
 helpers+=($!)
 in_lab host tools/netlab/labtool capture "$out/capture.txt" > "$out/capture.log" 2>&1 &
+helpers+=($!)
+# what reaches the client, first of each kind, for the fuzz corpus
+mkdir -p "$out/received"
+in_lab client tools/netlab/labtool capture /dev/null "$out/received" > "$out/capture-client.log" 2>&1 &
 helpers+=($!)
 tools/netlab/netlab check "$lab" || fail "the lab does not route (see tools/netlab/netlab)"
 chmod 644 "$out/capture.txt"
@@ -179,7 +184,8 @@ done
 say ""
 say "hostile packets: $(grep -c '^inject: request' "$out/injector.log") attacked requests," \
     "$(awk '/^inject: request/ {n += $(NF-1)} END {print n + 0}' "$out/injector.log") packets sent;" \
-    "$(ls "$out/forged" | wc -l) kinds saved in $out/forged"
+    "$(ls "$out/forged" | wc -l) kinds saved in $out/forged;" \
+    "$(ls "$out/received" | wc -l) kinds of packets received by the client saved in $out/received"
 say "lab (our DLL:$ran_archs): $ours_passed passed, $ours_failed failed, $ours_skipped skipped"
 if [ "$ours_failed" != 0 ]; then say "logs: $out"; exit 1; fi
 [ "${KEEP_LOGS:-0}" = 1 ] || rm -f "$out"/*.log

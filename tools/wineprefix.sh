@@ -45,7 +45,7 @@ wine_fresh_prefix() {
 wine_server_ns() {
     local pid server_pid="" where
     for pid in $(pgrep -x wineserver; pgrep -x wineserver64); do
-        if tr '\0' '\n' < "/proc/$pid/environ" 2>/dev/null | grep -qx "WINEPREFIX=$WINEPREFIX"; then server_pid=$pid; fi
+        if { tr '\0' '\n' < "/proc/$pid/environ"; } 2>/dev/null | grep -qx "WINEPREFIX=$WINEPREFIX"; then server_pid=$pid; fi
     done
     if [ -z "$server_pid" ]; then echo "cannot find the wineserver of $WINEPREFIX"; return 1; fi
     where=$(ip netns identify "$server_pid")
