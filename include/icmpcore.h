@@ -35,6 +35,18 @@ enum icmp_status
     ICMP_STATUS_TTL_EXPIRED_REASSEM = 11014,
     ICMP_STATUS_PARAM_PROBLEM       = 11015,
     ICMP_STATUS_SOURCE_QUENCH       = 11016,
+    /* IPv6 names (Windows SDK ipexport.h; Wine 8's lacks them) */
+    ICMP_STATUS_DEST_NO_ROUTE       = 11002,
+    ICMP_STATUS_DEST_ADDR_UNREACH   = 11003,
+    ICMP_STATUS_DEST_PROHIBITED     = 11004,
+    ICMP_STATUS_HOP_LIMIT_EXCEEDED  = 11013,
+    ICMP_STATUS_REASSEMBLY_TIME     = 11014,
+    ICMP_STATUS_PARAMETER_PROBLEM   = 11015,
+    ICMP_STATUS_DEST_UNREACHABLE    = 11040,
+    ICMP_STATUS_TIME_EXCEEDED       = 11041,
+    ICMP_STATUS_BAD_HEADER          = 11042,
+    ICMP_STATUS_ICMP_ERROR          = 11044,
+    ICMP_STATUS_SCOPE_MISMATCH      = 11045,
     ICMP_STATUS_GENERAL_FAILURE     = 11050,
 };
 
@@ -101,6 +113,8 @@ struct icmp_request_key
     uint16_t id;              /* identifier we sent */
     uint16_t seq;             /* sequence we sent */
     uint32_t dst;             /* destination (network order) */
+    int      ipv6;            /* an ICMPv6 request: dst6 instead of dst */
+    uint8_t  dst6[16];
     int      ping_socket;     /* sent through a Linux ping socket: see icmp4_match */
     uint32_t payload_hash;    /* icmp_payload_hash of the data sent (ping sockets) */
     uint16_t payload_size;
@@ -125,6 +139,8 @@ struct icmp_result
 {
     uint32_t status;
     uint32_t address;         /* network order */
+    uint8_t  address6[16];    /* IPv6 results */
+    uint32_t scope_id;
     uint32_t rtt_ms;
     uint16_t reply_count;     /* 1 when a packet answered, 0 on timeout/failure */
     uint8_t  ttl, tos, flags, options_size;
@@ -156,5 +172,54 @@ static inline size_t icmp_reply_struct_size( int ptr64 )
  * (0 if buf_size cannot hold the struct). */
 size_t icmp4_write_reply( uint8_t *buf, size_t buf_size, uint64_t user_base, int ptr64,
                           const struct icmp_result *res );
+
+/* ---- ICMPv6 (icmp6_packet.c) ---- */
+
+#define ICMP6_UNREACH_TYPE        1
+#define ICMP6_TOO_BIG_TYPE        2
+#define ICMP6_TIME_EXCEEDED_TYPE  3
+#define ICMP6_PARAMPROB_TYPE      4
+#define ICMP6_ECHO_REQUEST_TYPE   128
+#define ICMP6_ECHO_REPLY_TYPE     129
+#define IPV6_HDR_LEN              40
+#define ICMPV6_ECHO_REPLY_SIZE    36   /* packed IPV6_ADDRESS_EX (26), 2 padding, Status, RoundTripTime */
+
+/* What a message received on a raw ICMPv6 socket says (the kernel strips
+ * the IPv6 header and has verified the checksum; the sender comes from
+ * recvfrom). */
+struct icmp6_packet
+{
+    enum icmp_kind kind;
+    uint32_t status;
+    uint8_t  src[16];
+    uint8_t  type, code;
+    uint16_t id, seq;         /* echo reply's, or the quoted request's */
+    uint8_t  quoted_dst[16];  /* errors: destination of the quoted request */
+    const uint8_t *data;      /* echo reply payload */
+    size_t   data_size;
+};
+
+/* Builds an ICMPv6 echo request; the checksum is left 0 (a raw ICMPv6
+ * socket's kernel computes it over the pseudo-header). Returns the length,
+ * or 0 if out_len is too small. */
+size_t icmp6_build_echo( uint8_t *out, size_t out_len, uint16_t id, uint16_t seq,
+                         const void *data, size_t data_len );
+
+/* Parses an ICMPv6 message from src; errors count only when they quote an
+ * ICMPv6 echo request (inner IPv6 header whose next header is ICMPv6). */
+enum icmp_kind icmp6_parse( const uint8_t *msg, size_t len, const uint8_t src[16], struct icmp6_packet *out );
+
+/* IP_STATUS for an ICMPv6 error type/code, or 0 to ignore it. */
+uint32_t icmp6_error_status( uint8_t type, uint8_t code );
+
+/* As icmp4_match, for an IPv6 request (key->ipv6 set). */
+int icmp6_match( const struct icmp6_packet *pkt, const struct icmp_request_key *key );
+
+void icmp6_result_from_packet( const struct icmp6_packet *pkt, uint32_t rtt_ms, struct icmp_result *res );
+
+/* Writes ICMPV6_ECHO_REPLY (36 bytes) and the data after it; on failure
+ * (reply_count 0) only the struct, zeroed except Status. Nothing past the
+ * bytes produced is written; returns their count (0 if buf_size < 36). */
+size_t icmp6_write_reply( uint8_t *buf, size_t buf_size, const struct icmp_result *res );
 
 #endif /* ICMPCORE_H */

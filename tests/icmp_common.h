@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <winsock2.h>
+#include <ws2tcpip.h>
 #include <windows.h>
 #include <winternl.h>
 #include <iphlpapi.h>
@@ -110,11 +111,103 @@ static FARPROC icmp_proc( HMODULE first, HMODULE module, const char *name )
     return proc ? proc : GetProcAddress( module, name );
 }
 
+/* ---- IPv6 ---- */
+
+typedef HANDLE (WINAPI *fnIcmp6CreateFile)(void);
+typedef DWORD (WINAPI *fnIcmp6ParseReplies)(void *, DWORD);
+typedef DWORD (WINAPI *fnIcmp6SendEcho2)(HANDLE, HANDLE, PIO_APC_ROUTINE, void *, struct sockaddr_in6 *,
+                                         struct sockaddr_in6 *, void *, WORD, IP_OPTION_INFORMATION *, void *,
+                                         DWORD, DWORD);
+static fnIcmp6CreateFile pIcmp6CreateFile;
+static fnIcmp6ParseReplies pIcmp6ParseReplies;
+static fnIcmp6SendEcho2 pIcmp6SendEcho2;
+
+/* ICMPV6_ECHO_REPLY by byte offset: the SDK packs IPV6_ADDRESS_EX to 1 byte
+ * (mingw-w64's header does not): port 0, flowinfo 2, address 6, scope 22,
+ * Status 28, RoundTripTime 32, data from 36 */
+#define REPLY6_SIZE 36
+static WINETEST_UNUSED DWORD reply6_dword( const BYTE *buf, int offset )
+{
+    DWORD v;
+    memcpy( &v, buf + offset, sizeof(v) );
+    return v;
+}
+#define reply6_status(b) reply6_dword( (b), 28 )
+#define reply6_rtt(b)    reply6_dword( (b), 32 )
+#define reply6_scope(b)  reply6_dword( (b), 22 )
+#define reply6_addr(b)   ((const BYTE *)(b) + 6)
+
+static WINETEST_UNUSED struct sockaddr_in6 addr6( const char *s )
+{
+    struct sockaddr_in6 a;
+    unsigned short w[8] = { 0 };
+    const char *dbl = strstr( s, "::" );
+    int i, n = 0, tail = 0;
+    unsigned short t[8];
+
+    /* a small parser for the literal forms the tests use (fd00:3::2, ::1, ::) */
+    memset( &a, 0, sizeof(a) );
+    a.sin6_family = AF_INET6;
+    for (i = 0; s[i] && (!dbl || s + i < dbl); )
+    {
+        w[n++] = (unsigned short)strtoul( s + i, NULL, 16 );
+        while (s[i] && s[i] != ':') i++;
+        if (s[i] == ':') i++;
+    }
+    if (dbl)
+    {
+        const char *q = dbl + 2;
+        while (*q)
+        {
+            t[tail++] = (unsigned short)strtoul( q, NULL, 16 );
+            while (*q && *q != ':') q++;
+            if (*q == ':') q++;
+        }
+        for (i = 0; i < tail; i++) w[8 - tail + i] = t[i];
+    }
+    for (i = 0; i < 8; i++)
+    {
+        a.sin6_addr.s6_addr[2 * i] = (BYTE)(w[i] >> 8);
+        a.sin6_addr.s6_addr[2 * i + 1] = (BYTE)w[i];
+    }
+    return a;
+}
+
+/* Checks a successful ICMPv6 echo reply of data[size] from `from` */
+#define check_echo6(a,b,c,d) check_echo6_(__LINE__, a, b, c, d)
+static WINETEST_UNUSED void check_echo6_( int line, const BYTE *buf, const struct sockaddr_in6 *from,
+                                          const BYTE *data, WORD size )
+{
+    winetest_line = line;
+    winetest_ok( reply6_status( buf ) == IP_SUCCESS, "Status %lu\n", reply6_status( buf ) );
+    winetest_ok( !memcmp( reply6_addr( buf ), &from->sin6_addr, 16 ), "Address differs\n" );
+    winetest_ok( !buf[0] && !buf[1] && !reply6_dword( buf, 2 ), "port/flowinfo not zero\n" );
+    winetest_ok( reply6_rtt( buf ) < 1000, "RoundTripTime %lu\n", reply6_rtt( buf ) );
+    winetest_ok( !memcmp( buf + REPLY6_SIZE, data, size ), "reply data differs\n" );
+}
+
+/* Checks an ICMPv6 failure: the 36 bytes zeroed but Status, nothing after */
+#define check_failure6(a,b,c) check_failure6_(__LINE__, a, b, c)
+static WINETEST_UNUSED void check_failure6_( int line, const BYTE *buf, DWORD status, DWORD buf_size )
+{
+    BYTE zero[REPLY6_SIZE];
+    memset( zero, 0, sizeof(zero) );
+    memcpy( zero + 28, &status, 4 );
+    winetest_line = line;
+    winetest_ok( reply6_status( buf ) == status, "Status %lu, expected %lu\n", reply6_status( buf ), status );
+    winetest_ok( !memcmp( buf, zero, REPLY6_SIZE ), "struct not zeroed but Status\n" );
+    winetest_ok( touched( buf, REPLY6_SIZE, buf_size ) == -1, "byte %d written after the struct\n",
+                 touched( buf, REPLY6_SIZE, buf_size ) );
+}
+
 /* Loads the six IPv4 entry points from first (if it has them) or module;
  * returns 0 if any is missing. */
 static WINETEST_UNUSED int load_icmp_exports( HMODULE first, HMODULE module )
 {
 #define LOAD(name) (p##name = (fn##name)icmp_proc( first, module, #name ))
+    LOAD(Icmp6CreateFile);   /* optional: checked by the IPv6 tests */
+    LOAD(Icmp6ParseReplies);
+    LOAD(Icmp6SendEcho2);
     return LOAD(IcmpCreateFile) && LOAD(IcmpCloseHandle) && LOAD(IcmpParseReplies) && LOAD(IcmpSendEcho) &&
            LOAD(IcmpSendEcho2) && LOAD(IcmpSendEcho2Ex);
 #undef LOAD

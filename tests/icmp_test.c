@@ -882,6 +882,253 @@ static void test_threads_one_handle( void )
     pIcmpCloseHandle( h );
 }
 
+
+/* ---- IPv6: Icmp6CreateFile, Icmp6SendEcho2, Icmp6ParseReplies ---- */
+
+static int need_icmp6( void )
+{
+    if (!pIcmp6CreateFile || !pIcmp6SendEcho2 || !pIcmp6ParseReplies)
+        skip( "the target has no Icmp6 functions\n" );
+    return pIcmp6CreateFile && pIcmp6SendEcho2 && pIcmp6ParseReplies;
+}
+
+/* Whether this system gives programs raw ICMPv6 sockets. Wine's server maps
+ * no IPPROTO_ICMPV6 to the host (WSAEPROTONOSUPPORT, up to at least Wine 8):
+ * an implementation over Winsock can then only fail, and must fail cleanly,
+ * with ERROR_NOT_SUPPORTED and the buffer untouched (checked here). */
+static int need_icmpv6_sockets( HANDLE h )
+{
+    struct sockaddr_in6 loop = addr6( "::1" );
+    BYTE data[8] = { 0 }, buf[REPLY6_SIZE + 8 + 64];
+    WSADATA wsa;
+    SOCKET s;
+    DWORD ret;
+    int err;
+
+    WSAStartup( MAKEWORD(2, 2), &wsa );
+    s = WSASocketW( AF_INET6, SOCK_RAW, IPPROTO_ICMPV6, NULL, 0, 0 );
+    if (s != INVALID_SOCKET)
+    {
+        closesocket( s );
+        return 1;
+    }
+    err = WSAGetLastError();
+    if (err != WSAEPROTONOSUPPORT || !winetest_running_on_wine()) return 1;   /* (Windows: no privilege needed) */
+    memset( buf, FILL, sizeof(buf) );
+    SetLastError( 0xdeadbeef );
+    ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, NULL, &loop, data, sizeof(data), NULL, buf, REPLY6_SIZE + 8, 1000 );
+    ok( !ret && GetLastError() == ERROR_NOT_SUPPORTED, "no ICMPv6 sockets: returned %lu, error %lu\n", ret,
+        GetLastError() );
+    ok( touched( buf, 0, sizeof(buf) ) == -1, "no ICMPv6 sockets: buffer written\n" );
+    skip( "this Wine cannot open raw ICMPv6 sockets (its server knows no IPPROTO_ICMPV6): "
+          "IPv6 echoes cannot be tested here\n" );
+    return 0;
+}
+
+static void test_icmp6_echo( void )
+{
+    struct sockaddr_in6 loop = addr6( "::1" ), any = addr6( "::" );
+    BYTE data[32], zero_src[28], *buf = alloc_reply( 256 );
+    HANDLE h, event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    struct apc_record *rec = &apc_rec;
+    DWORD ret, i;
+
+    if (!need_icmp6()) goto done;
+    h = pIcmp6CreateFile();
+    ok( h != INVALID_HANDLE_VALUE, "Icmp6CreateFile failed: %lu\n", GetLastError() );
+    if (!need_icmpv6_sockets( h ))
+    {
+        pIcmpCloseHandle( h );
+        goto done;
+    }
+    fill_payload( data, sizeof(data), 40 );
+
+    /* synchronous: 1 reply, the layout of BEHAVIOR.md, nothing past the data */
+    SetLastError( 0xdeadbeef );
+    ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, NULL, &loop, data, sizeof(data), NULL, buf, 256, 2000 );
+    ok( ret == 1, "sync: returned %lu, error %lu\n", ret, GetLastError() );
+    ok( GetLastError() == 0, "sync: error %lu\n", GetLastError() );
+    check_echo6( buf, &loop, data, sizeof(data) );
+    ok( touched( buf, REPLY6_SIZE + sizeof(data), 256 ) == -1, "written past the data\n" );
+    ok( pIcmp6ParseReplies( buf, 256 ) == 1, "Icmp6ParseReplies\n" );
+    ok( pIcmp6ParseReplies( buf, 256 ) == 1, "Icmp6ParseReplies is not destructive\n" );
+
+    /* sources: ::, 28 zero bytes (.NET), ::1 */
+    memset( buf, FILL, 256 );
+    ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, &any, &loop, data, sizeof(data), NULL, buf, 256, 2000 );
+    ok( ret == 1, "source ::: returned %lu, error %lu\n", ret, GetLastError() );
+    memset( zero_src, 0, sizeof(zero_src) );
+    memset( buf, FILL, 256 );
+    ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, (struct sockaddr_in6 *)zero_src, &loop, data, sizeof(data), NULL, buf,
+                           256, 2000 );
+    ok( ret == 1, "28 zero bytes as source: returned %lu, error %lu\n", ret, GetLastError() );
+    memset( buf, FILL, 256 );
+    ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, &loop, &loop, data, sizeof(data), NULL, buf, 256, 2000 );
+    ok( ret == 1, "source ::1: returned %lu, error %lu\n", ret, GetLastError() );
+    check_echo6( buf, &loop, data, sizeof(data) );
+
+    /* RequestSize 0, exact buffer */
+    memset( buf, FILL, 256 );
+    ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, NULL, &loop, NULL, 0, NULL, buf, REPLY6_SIZE, 2000 );
+    ok( ret == 1, "no data: returned %lu, error %lu\n", ret, GetLastError() );
+    ok( touched( buf, REPLY6_SIZE, 256 ) == -1, "no data: written past the struct\n" );
+
+    /* event */
+    memset( buf, FILL, 256 );
+    ret = pIcmp6SendEcho2( h, event, NULL, NULL, NULL, &loop, data, sizeof(data), NULL, buf, 256, 2000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "event: returned %lu, error %lu\n", ret, GetLastError() );
+    ok( WaitForSingleObject( event, 5000 ) == WAIT_OBJECT_0, "event not signalled\n" );
+    check_echo6( buf, &loop, data, sizeof(data) );
+
+    /* APC: Information = struct + data */
+    memset( rec, 0, sizeof(*rec) );
+    memset( buf, FILL, 256 );
+    ret = pIcmp6SendEcho2( h, NULL, record_apc, (void *)0x1234, NULL, &loop, data, sizeof(data), NULL, buf, 256, 2000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "apc: returned %lu, error %lu\n", ret, GetLastError() );
+    for (i = 0; i < 50 && !rec->calls; i++) SleepEx( 100, TRUE );
+    ok( rec->calls == 1 && rec->context == (void *)0x1234, "APC: %ld calls, context %p\n", rec->calls, rec->context );
+    ok( rec->status == 0 && rec->information == REPLY6_SIZE + sizeof(data), "iosb %#lx %Iu\n", rec->status,
+        rec->information );
+    check_echo6( buf, &loop, data, sizeof(data) );
+
+    /* hop limit 0: completes with IP_GENERAL_FAILURE; zeroed options are accepted */
+    {
+        IP_OPTION_INFORMATION opts;
+        memset( &opts, 0, sizeof(opts) );
+        memset( buf, FILL, 256 );
+        SetLastError( 0xdeadbeef );
+        ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, NULL, &loop, data, sizeof(data), &opts, buf, 256, 2000 );
+        ok( !ret && GetLastError() == IP_GENERAL_FAILURE, "hop limit 0: returned %lu, error %lu\n", ret,
+            GetLastError() );
+        check_failure6( buf, IP_GENERAL_FAILURE, 256 );
+        SetLastError( 0xdeadbeef );
+        ok( !pIcmp6ParseReplies( buf, 256 ) && GetLastError() == IP_GENERAL_FAILURE, "parse: error %lu\n",
+            GetLastError() );
+        opts.Ttl = 5;
+        memset( buf, FILL, 256 );
+        ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, NULL, &loop, data, sizeof(data), &opts, buf, 256, 2000 );
+        ok( ret == 1, "hop limit 5: returned %lu, error %lu\n", ret, GetLastError() );
+    }
+    pIcmpCloseHandle( h );
+done:
+    CloseHandle( event );
+    free( buf );
+}
+
+static void test_icmp6_args( void )
+{
+    struct sockaddr_in6 loop = addr6( "::1" ), any = addr6( "::" ), foreign = addr6( "fd00:ffff::1" );
+    BYTE data[32], *buf = alloc_reply( 256 );
+    HANDLE h = NULL, h4 = pIcmpCreateFile(), event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    struct sockaddr_in v4;
+    DWORD ret;
+
+    if (!need_icmp6()) goto done;
+    h = pIcmp6CreateFile();
+    fill_payload( data, sizeof(data), 41 );
+#define CALL6(hh, src, dst, size, rsize) (SetLastError( 0xdeadbeef ), \
+        pIcmp6SendEcho2( hh, NULL, NULL, NULL, src, dst, data, size, NULL, buf, rsize, 1000 ))
+    ret = CALL6( INVALID_HANDLE_VALUE, NULL, &loop, sizeof(data), 256 );
+    ok( !ret && GetLastError() == ERROR_INVALID_PARAMETER, "bad handle: %lu %lu\n", ret, GetLastError() );
+    ret = CALL6( h4, NULL, &loop, sizeof(data), 256 );
+    ok( !ret && GetLastError() == ERROR_INVALID_PARAMETER, "IPv4 handle: %lu %lu\n", ret, GetLastError() );
+    SetLastError( 0xdeadbeef );
+    ret = pIcmpSendEcho( h, htonl( INADDR_LOOPBACK ), data, sizeof(data), NULL, buf, 256, 1000 );
+    ok( !ret && GetLastError() == ERROR_INVALID_PARAMETER, "IPv6 handle to IcmpSendEcho: %lu %lu\n", ret,
+        GetLastError() );
+    SetLastError( 0xdeadbeef );
+    ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, NULL, &loop, data, sizeof(data), NULL, NULL, 256, 1000 );
+    ok( !ret && GetLastError() == ERROR_INVALID_PARAMETER, "NULL reply: %lu %lu\n", ret, GetLastError() );
+    ret = CALL6( h, NULL, &loop, sizeof(data), REPLY6_SIZE - 1 );
+    ok( !ret && GetLastError() == ERROR_INVALID_PARAMETER, "reply below the struct: %lu %lu\n", ret, GetLastError() );
+    ret = CALL6( h, NULL, &any, sizeof(data), 256 );
+    ok( !ret && GetLastError() == ERROR_INVALID_NETNAME, "destination ::: %lu %lu\n", ret, GetLastError() );
+    memset( &v4, 0, sizeof(v4) );
+    v4.sin_family = AF_INET;
+    v4.sin_addr.s_addr = htonl( INADDR_LOOPBACK );
+    ret = CALL6( h, NULL, (struct sockaddr_in6 *)&v4, sizeof(data), 256 );
+    ok( !ret && GetLastError() == ERROR_INVALID_NETNAME, "IPv4 destination: %lu %lu\n", ret, GetLastError() );
+    memset( buf, FILL, 256 );
+    ret = CALL6( h, NULL, &loop, sizeof(data), REPLY6_SIZE + sizeof(data) - 1 );
+    ok( !ret && GetLastError() == IP_GENERAL_FAILURE, "reply short of the data: %lu %lu\n", ret, GetLastError() );
+    ok( touched( buf, 0, 256 ) == -1, "short reply buffer written\n" );
+    if (need_icmpv6_sockets( h ))
+    {
+        ret = CALL6( h, &foreign, &loop, sizeof(data), 256 );
+        ok( !ret && GetLastError() == ERROR_INVALID_NETNAME, "non-local source: %lu %lu\n", ret, GetLastError() );
+        ret = CALL6( h, NULL, &loop, sizeof(data), REPLY6_SIZE + sizeof(data) );
+        ok( ret == 1, "exact reply buffer: %lu %lu\n", ret, GetLastError() );
+    }
+    /* an argument error with an event: not signalled */
+    ResetEvent( event );
+    SetLastError( 0xdeadbeef );
+    ret = pIcmp6SendEcho2( h, event, NULL, NULL, NULL, &any, data, sizeof(data), NULL, buf, 256, 1000 );
+    ok( !ret && GetLastError() == ERROR_INVALID_NETNAME, "event + bad destination: %lu %lu\n", ret, GetLastError() );
+    ok( WaitForSingleObject( event, 100 ) == WAIT_TIMEOUT, "event signalled after an argument error\n" );
+#undef CALL6
+    SetLastError( 0xdeadbeef );
+    ok( !pIcmp6ParseReplies( NULL, 256 ), "Icmp6ParseReplies(NULL)\n" );
+    pIcmpCloseHandle( h );
+done:
+    pIcmpCloseHandle( h4 );
+    CloseHandle( event );
+    free( buf );
+}
+
+/* the IPv6 callers of BEHAVIOR.md */
+static void test_icmp6_callers( void )
+{
+    struct sockaddr_in6 loop = addr6( "::1" );
+    BYTE data[32], zero_src[28], *buf;
+    HANDLE h, event;
+    DWORD ret, size;
+
+    if (!need_icmp6()) return;
+    h = pIcmp6CreateFile();
+    if (!need_icmpv6_sockets( h ))
+    {
+        pIcmpCloseHandle( h );
+        return;
+    }
+    fill_payload( data, sizeof(data), 42 );
+
+    /* .NET: manual-reset event, 28 zero bytes as source, TTL 128 + DF, reads offset 36 */
+    {
+        IP_OPTION_INFORMATION opts;
+        size = 0xffff + 256;
+        buf = malloc( size );
+        memset( &opts, 0, sizeof(opts) );
+        opts.Ttl = 128;
+        opts.Flags = IP_FLAG_DF;
+        memset( zero_src, 0, sizeof(zero_src) );
+        event = CreateEventA( NULL, TRUE, FALSE, NULL );
+        ret = pIcmp6SendEcho2( h, event, NULL, NULL, (struct sockaddr_in6 *)zero_src, &loop, data, sizeof(data),
+                               &opts, buf, size, 2000 );
+        ok( !ret && GetLastError() == ERROR_IO_PENDING, ".NET: returned %lu, error %lu\n", ret, GetLastError() );
+        ok( WaitForSingleObject( event, 5000 ) == WAIT_OBJECT_0, ".NET: event not signalled\n" );
+        ok( reply6_status( buf ) == IP_SUCCESS && !memcmp( buf + 36, data, sizeof(data) ), ".NET: Status %lu\n",
+            reply6_status( buf ) );
+        CloseHandle( event );
+        free( buf );
+    }
+    /* OpenJDK: a 68-byte buffer (struct + 32), synchronous, no IOSB space */
+    buf = alloc_reply( 68 );
+    ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, NULL, &loop, data, sizeof(data), NULL, buf, 68, 1000 );
+    ok( ret == 1, "OpenJDK: returned %lu, error %lu\n", ret, GetLastError() );
+    check_echo6( buf, &loop, data, sizeof(data) );
+    ok( touched( buf, 68, 68 + 64 ) == -1, "OpenJDK: written past the 68 bytes\n" );
+    free( buf );
+    /* cloudflared: synchronous, a buffer with room for an IO_STATUS_BLOCK */
+    size = REPLY6_SIZE + sizeof(data) + 8 + sizeof(IO_STATUS_BLOCK);
+    buf = alloc_reply( size );
+    ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, NULL, &loop, data, sizeof(data), NULL, buf, size, 1000 );
+    ok( ret == 1, "cloudflared: returned %lu, error %lu\n", ret, GetLastError() );
+    check_echo6( buf, &loop, data, sizeof(data) );
+    ok( touched( buf, REPLY6_SIZE + sizeof(data), size ) == -1, "cloudflared: IOSB space written\n" );
+    free( buf );
+    pIcmpCloseHandle( h );
+}
+
 /* ---- icmp.dll (--icmp) ---- */
 
 static HMODULE target_module, icmp_module;
@@ -1198,6 +1445,9 @@ static const struct winetest_entry tests[] =
     { "caller_mozillavpn", test_caller_mozillavpn },
     { "caller_ping_async", test_caller_ping_async },
     { "caller_cnping", test_caller_cnping },
+    { "icmp6_echo", test_icmp6_echo },
+    { "icmp6_args", test_icmp6_args },
+    { "icmp6_callers", test_icmp6_callers },
 };
 
 int main( int argc, char **argv )

@@ -9,6 +9,10 @@
  * woken through a condition variable, an event is signalled, or an APC is
  * queued to the thread that made the request.
  *
+ * IPv4 and IPv6 share this one flow; what differs (socket family, options,
+ * building, parsing, matching, the reply layout) is in one ops table per
+ * family (ipv4_ops, ipv6_ops). Sequence numbers are shared by both.
+ *
  * Locks: send_cs (socket option state and the send itself) is taken before
  * cs (pending table, timers, socket list); the receive thread takes only cs.
  */
@@ -51,9 +55,38 @@ struct thread_ref
     LONG refs;
 };
 
+struct icmp_socket;
+
+/* A packet parsed by either family. */
+union parsed_packet
+{
+    struct icmp4_packet v4;
+    struct icmp6_packet v6;
+};
+
+/* What differs between ICMPv4 and ICMPv6. */
+struct family_ops
+{
+    int family, protocol;
+    DWORD reply_struct_size;      /* ICMP_ECHO_REPLY or ICMPV6_ECHO_REPLY */
+    /* sets the request's options on the socket (send_cs held) */
+    DWORD (*apply_options)( struct icmp_socket *sock, const struct echo_params *p );
+    size_t (*build)( uint8_t *out, size_t len, uint16_t id, uint16_t seq, const void *data, size_t size );
+    /* where to send: fills addr, returns its length */
+    int (*dest)( const struct echo_params *p, SOCKADDR_IN6 *addr );
+    void (*set_key)( struct icmp_request_key *key, const struct echo_params *p );
+    /* parses what the socket received; the sequence it names, or -1 to ignore */
+    int (*parse)( struct icmp_socket *sock, const BYTE *pkt, DWORD len, union parsed_packet *out );
+    int (*match)( const union parsed_packet *pkt, const struct icmp_request_key *key );
+    void (*result)( const union parsed_packet *pkt, uint32_t rtt_ms, struct icmp_result *res );
+    size_t (*write_reply)( BYTE *buf, DWORD size, const struct icmp_result *res );
+    const char *(*debugstr_dst)( const struct echo_params *p );
+};
+
 struct echo_request
 {
     LONG refs;                    /* async: the sender's and the completion's */
+    const struct family_ops *ops;
     struct timer_node timer;
     struct icmp_request_key key;
     LARGE_INTEGER sent;
@@ -76,12 +109,14 @@ struct echo_request
 struct icmp_socket
 {
     SOCKET s;
-    IPAddr src;                   /* 0 for the default, unbound socket */
+    const struct family_ops *ops;
+    IPAddr src;                   /* IPv4: 0 for the default, unbound socket */
+    SOCKADDR_IN6 src6;            /* IPv6: in6addr_any for the default one */
     /* receive side: receive thread only */
     WSAOVERLAPPED ov;
     BOOL posted;
     DWORD rx_flags;
-    struct sockaddr_in from;
+    SOCKADDR_IN6 from;            /* big enough for either family */
     int from_len;
     BYTE *rx;
     /* send side: under send_cs */
@@ -127,6 +162,13 @@ static const char *debugstr_ip( IPAddr addr )
 {
     const BYTE *b = (const BYTE *)&addr;
     return wine_dbg_sprintf( "%u.%u.%u.%u", b[0], b[1], b[2], b[3] );
+}
+
+static const char *debugstr_ipv6( const BYTE *a )
+{
+    return wine_dbg_sprintf( "%x:%x:%x:%x:%x:%x:%x:%x", a[0] << 8 | a[1], a[2] << 8 | a[3], a[4] << 8 | a[5],
+                             a[6] << 8 | a[7], a[8] << 8 | a[9], a[10] << 8 | a[11], a[12] << 8 | a[13],
+                             a[14] << 8 | a[15] );
 }
 
 static ULONGLONG qpc_to_ms( LONGLONG ticks )
@@ -218,10 +260,10 @@ static void complete( struct echo_request *req, const struct icmp_result *res )
 
     req->status = res->status;
     req->reply_count = res->reply_count;
-    req->written = icmp4_write_reply( req->reply, req->reply_size, (ULONG_PTR)req->reply,
-                                      sizeof(void *) == 8, res );
-    TRACE( "seq %u completed: status %u, address %s, rtt %u, %lu bytes\n", req->key.seq,
-           res->status, debugstr_ip( res->address ), res->rtt_ms, req->written );
+    req->written = req->ops->write_reply( req->reply, req->reply_size, res );
+    TRACE( "seq %u completed: status %u, address %s, rtt %u, %lu bytes\n", req->key.seq, res->status,
+           req->key.ipv6 ? debugstr_ipv6( res->address6 ) : debugstr_ip( res->address ), res->rtt_ms,
+           req->written );
 
     switch (req->how)
     {
@@ -323,35 +365,76 @@ static void socket_free( struct icmp_socket *sock )
     HeapFree( GetProcessHeap(), 0, sock );
 }
 
-/* Opens a raw ICMP socket, bound to src if non-zero. Returns an error code
- * (ERROR_ACCESS_DENIED without privilege, ERROR_INVALID_NETNAME if src is
- * not local) or 0. */
-static DWORD socket_open( IPAddr src, struct icmp_socket **ret )
+static BOOL is_any6( const SOCKADDR_IN6 *a )
+{
+    return IN6_IS_ADDR_UNSPECIFIED( &a->sin6_addr );
+}
+
+/* Whether sock is the one for this request's family and source. */
+static BOOL socket_is_for( const struct icmp_socket *sock, const struct family_ops *ops, const struct echo_params *p )
+{
+    if (sock->ops != ops) return FALSE;
+    if (ops->family == AF_INET) return sock->src == p->src;
+    if (is_any6( &p->src6 )) return is_any6( &sock->src6 );
+    return !memcmp( &sock->src6.sin6_addr, &p->src6.sin6_addr, sizeof(IN6_ADDR) ) &&
+           sock->src6.sin6_scope_id == p->src6.sin6_scope_id;
+}
+
+/* Opens a raw ICMP or ICMPv6 socket, bound to the request's source if it
+ * names one. Returns an error code (ERROR_ACCESS_DENIED without privilege,
+ * ERROR_INVALID_NETNAME if the source is not local) or 0. */
+static DWORD socket_open( const struct family_ops *ops, const struct echo_params *p, struct icmp_socket **ret )
 {
     struct icmp_socket *sock;
     int len, rcvbuf = 1 << 20;
     DWORD off = FALSE, err;
 
     if (!(sock = HeapAlloc( GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*sock) ))) return ERROR_NOT_ENOUGH_MEMORY;
-    sock->src = src;
-    sock->s = WSASocketW( AF_INET, SOCK_RAW, IPPROTO_ICMP, NULL, 0, WSA_FLAG_OVERLAPPED );
+    sock->ops = ops;
+    if (ops->family == AF_INET) sock->src = p->src;
+    else
+    {
+        sock->src6.sin6_family = AF_INET6;
+        if (!is_any6( &p->src6 ))
+        {
+            sock->src6.sin6_addr = p->src6.sin6_addr;
+            sock->src6.sin6_scope_id = p->src6.sin6_scope_id;
+        }
+    }
+    sock->s = WSASocketW( ops->family, SOCK_RAW, ops->protocol, NULL, 0, WSA_FLAG_OVERLAPPED );
     if (sock->s == INVALID_SOCKET)
     {
         err = WSAGetLastError();
         WARN( "cannot open a raw ICMP socket: %lu\n", err );
         socket_free( sock );
-        return err == WSAEACCES ? ERROR_ACCESS_DENIED : err == WSAEAFNOSUPPORT ? ERROR_NOT_SUPPORTED : err;
+        if (err == WSAEPROTONOSUPPORT && ops->family == AF_INET6)
+        {
+            /* Wine's server maps no IPPROTO_ICMPV6 to the host (up to at least Wine 8) */
+            static LONG once;
+            if (!InterlockedExchange( &once, 1 ))
+                FIXME( "this Wine cannot open ICMPv6 sockets: Icmp6SendEcho2 fails with ERROR_NOT_SUPPORTED\n" );
+        }
+        if (err == WSAEACCES) return ERROR_ACCESS_DENIED;
+        if (err == WSAEAFNOSUPPORT || err == WSAEPROTONOSUPPORT) return ERROR_NOT_SUPPORTED;
+        return err;
     }
-    if (src)
+    if (ops->family == AF_INET ? sock->src != 0 : !is_any6( &sock->src6 ))
     {
         struct sockaddr_in addr;
-        memset( &addr, 0, sizeof(addr) );
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = src;
-        if (bind( sock->s, (struct sockaddr *)&addr, sizeof(addr) ))
+        int res;
+
+        if (ops->family == AF_INET)
+        {
+            memset( &addr, 0, sizeof(addr) );
+            addr.sin_family = AF_INET;
+            addr.sin_addr.s_addr = sock->src;
+            res = bind( sock->s, (struct sockaddr *)&addr, sizeof(addr) );
+        }
+        else res = bind( sock->s, (struct sockaddr *)&sock->src6, sizeof(sock->src6) );
+        if (res)
         {
             err = WSAGetLastError();
-            TRACE( "cannot bind to %s: %lu\n", debugstr_ip( src ), err );
+            TRACE( "cannot bind to the source: %lu\n", err );
             socket_free( sock );
             return err == WSAEADDRNOTAVAIL ? ERROR_INVALID_NETNAME : err;
         }
@@ -359,17 +442,25 @@ static DWORD socket_open( IPAddr src, struct icmp_socket **ret )
     /* Without CAP_NET_RAW, Wine quietly opens a Linux ping socket instead:
      * the kernel rewrites our identifier (Wine maps back only its last few)
      * and keeps ICMP errors to itself. Such a socket refuses IP_HDRINCL. */
+    if (ops->family == AF_INET)
     {
         DWORD hdrincl = FALSE;
         sock->ping_socket = setsockopt( sock->s, IPPROTO_IP, IP_HDRINCL, (char *)&hdrincl, sizeof(hdrincl) ) != 0;
         if (sock->ping_socket) TRACE( "a ping socket (IP_HDRINCL refused: %d)\n", WSAGetLastError() );
+        len = sizeof(sock->default_ttl);
+        if (getsockopt( sock->s, IPPROTO_IP, IP_TTL, (char *)&sock->default_ttl, &len ) || !sock->default_ttl)
+            sock->default_ttl = 128;
+        /* no DF unless asked: the platform default may be path MTU discovery */
+        setsockopt( sock->s, IPPROTO_IP, IP_DONTFRAGMENT, (char *)&off, sizeof(off) );
     }
-    len = sizeof(sock->default_ttl);
-    if (getsockopt( sock->s, IPPROTO_IP, IP_TTL, (char *)&sock->default_ttl, &len ) || !sock->default_ttl)
-        sock->default_ttl = 128;
+    else
+    {
+        len = sizeof(sock->default_ttl);
+        if (getsockopt( sock->s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, (char *)&sock->default_ttl, &len ) ||
+            sock->default_ttl <= 0)
+            sock->default_ttl = 128;
+    }
     sock->ttl = sock->default_ttl;
-    /* no DF unless asked: the platform default may be path MTU discovery */
-    setsockopt( sock->s, IPPROTO_IP, IP_DONTFRAGMENT, (char *)&off, sizeof(off) );
     setsockopt( sock->s, SOL_SOCKET, SO_RCVBUF, (char *)&rcvbuf, sizeof(rcvbuf) );
     if (!(sock->ov.hEvent = WSACreateEvent()) || !(sock->rx = HeapAlloc( GetProcessHeap(), 0, RX_BUFFER )))
     {
@@ -382,7 +473,7 @@ static DWORD socket_open( IPAddr src, struct icmp_socket **ret )
 
 /* Brings the socket's IP options to what the request asks (send_cs held).
  * Only options that differ from the socket's current state are set. */
-static DWORD socket_apply_options( struct icmp_socket *sock, const struct echo_params *p )
+static DWORD ipv4_apply_options( struct icmp_socket *sock, const struct echo_params *p )
 {
     int ttl = p->ttl ? p->ttl : sock->default_ttl;
     int tos = p->tos;
@@ -418,28 +509,141 @@ static DWORD socket_apply_options( struct icmp_socket *sock, const struct echo_p
     return 0;
 }
 
+/* IPv6: only the hop limit (Ttl) applies. */
+static DWORD ipv6_apply_options( struct icmp_socket *sock, const struct echo_params *p )
+{
+    int hops = p->ttl ? p->ttl : sock->default_ttl;
+
+    if (hops != sock->ttl)
+    {
+        if (setsockopt( sock->s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, (char *)&hops, sizeof(hops) ))
+            return IP_GENERAL_FAILURE;
+        sock->ttl = hops;
+    }
+    return 0;
+}
+
+/* ---- the two families ---- */
+
+static int ipv4_dest( const struct echo_params *p, SOCKADDR_IN6 *addr )
+{
+    struct sockaddr_in *sin = (struct sockaddr_in *)addr;
+    memset( addr, 0, sizeof(*addr) );
+    sin->sin_family = AF_INET;
+    sin->sin_addr.s_addr = p->dst;
+    return sizeof(*sin);
+}
+
+static int ipv6_dest( const struct echo_params *p, SOCKADDR_IN6 *addr )
+{
+    memset( addr, 0, sizeof(*addr) );
+    addr->sin6_family = AF_INET6;
+    addr->sin6_addr = p->dst6.sin6_addr;
+    addr->sin6_scope_id = p->dst6.sin6_scope_id;
+    return sizeof(*addr);
+}
+
+static void ipv4_set_key( struct icmp_request_key *key, const struct echo_params *p )
+{
+    key->dst = p->dst;
+}
+
+static void ipv6_set_key( struct icmp_request_key *key, const struct echo_params *p )
+{
+    key->ipv6 = 1;
+    memcpy( key->dst6, &p->dst6.sin6_addr, 16 );
+}
+
+static int ipv4_parse( struct icmp_socket *sock, const BYTE *pkt, DWORD len, union parsed_packet *out )
+{
+    return icmp4_parse( pkt, len, &out->v4 ) == ICMP_KIND_IGNORE ? -1 : out->v4.seq;
+}
+
+/* a raw ICMPv6 socket returns the message alone: the sender is in from */
+static int ipv6_parse( struct icmp_socket *sock, const BYTE *pkt, DWORD len, union parsed_packet *out )
+{
+    if (sock->from.sin6_family != AF_INET6) return -1;
+    return icmp6_parse( pkt, len, (const uint8_t *)&sock->from.sin6_addr, &out->v6 ) == ICMP_KIND_IGNORE ?
+           -1 : out->v6.seq;
+}
+
+static int ipv4_match( const union parsed_packet *pkt, const struct icmp_request_key *key )
+{
+    return !key->ipv6 && icmp4_match( &pkt->v4, key );
+}
+
+static int ipv6_match( const union parsed_packet *pkt, const struct icmp_request_key *key )
+{
+    return icmp6_match( &pkt->v6, key );
+}
+
+static void ipv4_result( const union parsed_packet *pkt, uint32_t rtt_ms, struct icmp_result *res )
+{
+    icmp4_result_from_packet( &pkt->v4, rtt_ms, res );
+}
+
+static void ipv6_result( const union parsed_packet *pkt, uint32_t rtt_ms, struct icmp_result *res )
+{
+    icmp6_result_from_packet( &pkt->v6, rtt_ms, res );
+}
+
+static size_t ipv4_write_reply( BYTE *buf, DWORD size, const struct icmp_result *res )
+{
+    return icmp4_write_reply( buf, size, (ULONG_PTR)buf, sizeof(void *) == 8, res );
+}
+
+static size_t ipv6_write_reply( BYTE *buf, DWORD size, const struct icmp_result *res )
+{
+    return icmp6_write_reply( buf, size, res );
+}
+
+static const char *ipv4_debugstr_dst( const struct echo_params *p )
+{
+    return debugstr_ip( p->dst );
+}
+
+static const char *ipv6_debugstr_dst( const struct echo_params *p )
+{
+    return debugstr_ipv6( (const BYTE *)&p->dst6.sin6_addr );
+}
+
+static const struct family_ops ipv4_ops =
+{
+    AF_INET, IPPROTO_ICMP, sizeof(ICMP_ECHO_REPLY), ipv4_apply_options, icmp4_build_echo, ipv4_dest, ipv4_set_key,
+    ipv4_parse, ipv4_match, ipv4_result, ipv4_write_reply, ipv4_debugstr_dst
+};
+
+static const struct family_ops ipv6_ops =
+{
+    AF_INET6, IPPROTO_ICMPV6, ICMPV6_ECHO_REPLY_SIZE, ipv6_apply_options, icmp6_build_echo, ipv6_dest,
+    ipv6_set_key, ipv6_parse, ipv6_match, ipv6_result, ipv6_write_reply, ipv6_debugstr_dst
+};
+
 /* ---- receive thread ---- */
 
 static void process_packet( struct icmp_socket *sock, const BYTE *pkt, DWORD len, const LARGE_INTEGER *when )
 {
-    struct icmp4_packet p;
+    const struct family_ops *ops = sock->ops;
+    union parsed_packet p;
     struct echo_request *req;
     struct icmp_result res;
+    int seq;
 
-    if (icmp4_parse( pkt, len, &p ) == ICMP_KIND_IGNORE) return;
+    if ((seq = ops->parse( sock, pkt, len, &p )) < 0) return;
 
     EnterCriticalSection( &engine.cs );
-    req = engine.pending[p.seq];
-    if (!req || !icmp4_match( &p, &req->key ))
+    req = engine.pending[seq];
+    if (!req || !ops->match( &p, &req->key ))
     {
         LeaveCriticalSection( &engine.cs );
-        TRACE( "ignoring type %u code %u seq %u id %#x from %s\n", p.type, p.code, p.seq, p.id, debugstr_ip( p.src ) );
+        TRACE( "ignoring a packet for seq %u (family %d)\n", seq, ops->family );
         return;
     }
     unregister_request( req );
     LeaveCriticalSection( &engine.cs );
 
-    icmp4_result_from_packet( &p, (uint32_t)qpc_to_ms( when->QuadPart - req->sent.QuadPart ), &res );
+    ops->result( &p, (uint32_t)qpc_to_ms( when->QuadPart - req->sent.QuadPart ), &res );
+    if (ops->family == AF_INET6) res.scope_id = sock->from.sin6_scope_id;
     complete( req, &res );
 }
 
@@ -569,8 +773,8 @@ static DWORD CALLBACK receive_thread( void *arg )
     return 0;
 }
 
-/* Starts the engine and opens the default socket (cs held). */
-static DWORD engine_start( void )
+/* Starts the engine with the socket for this first request (cs held). */
+static DWORD engine_start( const struct echo_params *p )
 {
     struct icmp_socket *sock;
     HMODULE pinned;
@@ -580,7 +784,7 @@ static DWORD engine_start( void )
 
     if (engine.started) return 0;
     if ((err = WSAStartup( MAKEWORD(2, 2), &wsa ))) return err;
-    if ((err = socket_open( 0, &sock )))
+    if ((err = socket_open( p->ipv6 ? &ipv6_ops : &ipv4_ops, p, &sock )))
     {
         WSACleanup();
         return err;
@@ -619,21 +823,21 @@ static DWORD engine_start( void )
     return 0;
 }
 
-/* Finds or opens the socket for a source address (cs held). */
-static DWORD get_socket( IPAddr src, struct icmp_socket **ret )
+/* Finds or opens the socket for a family and source address (cs held). */
+static DWORD get_socket( const struct family_ops *ops, const struct echo_params *p, struct icmp_socket **ret )
 {
     unsigned int i;
     DWORD err;
 
     for (i = 0; i < engine.socket_count; i++)
-        if (engine.sockets[i]->src == src) break;
+        if (socket_is_for( engine.sockets[i], ops, p )) break;
     if (i < engine.socket_count)
     {
         *ret = engine.sockets[i];
         return 0;
     }
     if (engine.socket_count == MAX_SOCKETS) return IP_NO_RESOURCES;
-    if ((err = socket_open( src, ret ))) return err;
+    if ((err = socket_open( ops, p, ret ))) return err;
     engine.sockets[engine.socket_count++] = *ret;
     SetEvent( engine.wake );  /* the receive thread listens on it from now on */
     return 0;
@@ -643,14 +847,16 @@ static DWORD get_socket( IPAddr src, struct icmp_socket **ret )
 
 static DWORD send_request( struct icmp_socket *sock, struct echo_request *req, const struct echo_params *p )
 {
-    struct sockaddr_in addr;
+    const struct family_ops *ops = sock->ops;
+    SOCKADDR_IN6 addr;
+    int addr_len;
     BYTE stack_packet[ICMP_HDR_LEN + 256], *packet = stack_packet;
     size_t len;
     DWORD status;
     BOOL wake;
 
     EnterCriticalSection( &engine.send_cs );
-    if ((status = socket_apply_options( sock, p )))
+    if ((status = ops->apply_options( sock, p )))
     {
         LeaveCriticalSection( &engine.send_cs );
         return status;
@@ -671,19 +877,18 @@ static DWORD send_request( struct icmp_socket *sock, struct echo_request *req, c
     LeaveCriticalSection( &engine.cs );
     if (wake) SetEvent( engine.wake );
 
-    if (p->data_size > sizeof(stack_packet) - ICMP_HDR_LEN &&
-        !(packet = HeapAlloc( GetProcessHeap(), 0, ICMP_HDR_LEN + p->data_size )))
+    if (p->hop_limit_zero)
+        status = IP_GENERAL_FAILURE;  /* IPv6 hop limit 0: completes as a failure, nothing is sent */
+    else if (p->data_size > sizeof(stack_packet) - ICMP_HDR_LEN &&
+             !(packet = HeapAlloc( GetProcessHeap(), 0, ICMP_HDR_LEN + p->data_size )))
         status = ERROR_NOT_ENOUGH_MEMORY;
     else
     {
-        len = icmp4_build_echo( packet, ICMP_HDR_LEN + p->data_size, req->key.id, req->key.seq,
-                                p->data, p->data_size );
-        memset( &addr, 0, sizeof(addr) );
-        addr.sin_family = AF_INET;
-        addr.sin_addr.s_addr = p->dst;
+        len = ops->build( packet, ICMP_HDR_LEN + p->data_size, req->key.id, req->key.seq, p->data, p->data_size );
+        addr_len = ops->dest( p, &addr );
         TRACE( "seq %u: %u bytes to %s, ttl %d tos %d df %d, %u option bytes, timeout %lu\n", req->key.seq,
-               p->data_size, debugstr_ip( p->dst ), sock->ttl, sock->tos, sock->df, p->options_size, p->timeout );
-        if (sendto( sock->s, (char *)packet, (int)len, 0, (struct sockaddr *)&addr, sizeof(addr) ) < 0)
+               p->data_size, ops->debugstr_dst( p ), sock->ttl, sock->tos, sock->df, p->options_size, p->timeout );
+        if (sendto( sock->s, (char *)packet, (int)len, 0, (struct sockaddr *)&addr, addr_len ) < 0)
         {
             int err = WSAGetLastError();
             status = wsa_to_status( err );
@@ -713,15 +918,17 @@ DWORD echo_send( const struct echo_params *p )
 
     /* the source is checked by binding the raw socket we send from (cached
      * per source): Wine's UDP bind accepts addresses that are not local */
+    const struct family_ops *ops = p->ipv6 ? &ipv6_ops : &ipv4_ops;
+
     EnterCriticalSection( &engine.cs );
-    if (!(err = engine_start())) err = get_socket( p->src, &sock );
+    if (!(err = engine_start( p ))) err = get_socket( ops, p, &sock );
     LeaveCriticalSection( &engine.cs );
     if (err == ERROR_INVALID_NETNAME)
     {
         SetLastError( err );
         return 0;
     }
-    if (p->reply_size < sizeof(ICMP_ECHO_REPLY) + p->data_size)
+    if (p->reply_size < ops->reply_struct_size + p->data_size)
     {
         SetLastError( IP_GENERAL_FAILURE );
         return 0;
@@ -741,7 +948,8 @@ DWORD echo_send( const struct echo_params *p )
     memset( req, 0, sizeof(*req) );
     req->refs = 2;  /* async: released by the completion and by us once sent */
     req->timer.index = TIMER_NOT_QUEUED;
-    req->key.dst = p->dst;
+    req->ops = ops;
+    ops->set_key( &req->key, p );
     req->reply = p->reply;
     req->reply_size = p->reply_size;
     InitializeConditionVariable( &req->cv );

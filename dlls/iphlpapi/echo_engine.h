@@ -11,11 +11,16 @@
 #include "winbase.h"
 #include "winternl.h"
 #include "ipexport.h"
+#include "ws2ipdef.h"
 
 struct echo_params
 {
+    BOOL ipv6;                   /* ICMPv6: src6/dst6 instead of src/dst */
     IPAddr src;                  /* 0: any */
     IPAddr dst;
+    SOCKADDR_IN6 src6;           /* in6addr_any: any */
+    SOCKADDR_IN6 dst6;
+    BOOL hop_limit_zero;         /* IPv6 options asked for hop limit 0 */
     const void *data;
     WORD data_size;
     BYTE ttl, tos, flags, options_size;
@@ -29,8 +34,8 @@ struct echo_params
 };
 
 /* Sends one echo request whose arguments the API layer has checked (handle,
- * reply buffer, sizes, destination). Returns what IcmpSendEcho2Ex returns
- * and sets the last error. */
+ * reply buffer, sizes, destination). Returns what IcmpSendEcho2Ex (or
+ * Icmp6SendEcho2) returns and sets the last error. */
 DWORD echo_send( const struct echo_params *params );
 
 /* DllMain hooks */

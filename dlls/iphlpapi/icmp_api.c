@@ -3,6 +3,7 @@
  * them, then the echo engine.
  */
 #include <stdarg.h>
+#include <string.h>
 
 #define PIO_APC_ROUTINE_DEFINED
 #include "winsock2.h"
@@ -38,6 +39,11 @@ HANDLE WINAPI IcmpCreateFile( void )
     return icmp_handle_alloc( AF_INET );
 }
 
+HANDLE WINAPI Icmp6CreateFile( void )
+{
+    return icmp_handle_alloc( AF_INET6 );
+}
+
 BOOL WINAPI IcmpCloseHandle( HANDLE handle )
 {
     if (!icmp_handle_free( handle ))
@@ -65,6 +71,96 @@ DWORD WINAPI IcmpParseReplies( void *reply, DWORD reply_size )
     }
     r->Reserved = 0;
     return count;
+}
+
+/* ICMPV6_ECHO_REPLY: Status at offset 28 */
+DWORD WINAPI Icmp6ParseReplies( void *reply, DWORD reply_size )
+{
+    DWORD status;
+
+    if (!reply || reply_size < ICMPV6_ECHO_REPLY_SIZE)
+    {
+        SetLastError( ERROR_INVALID_PARAMETER );
+        return 0;
+    }
+    memcpy( &status, (BYTE *)reply + 28, sizeof(status) );
+    if (status)
+    {
+        SetLastError( status );
+        return 0;
+    }
+    return 1;
+}
+
+/* Reads a caller's IPv6 sockaddr into out: NULL, family 0 with all-zero
+ * bytes (.NET passes 28 zero bytes) and :: all mean "any". FALSE if it is
+ * neither any nor an AF_INET6 address. */
+static BOOL read_sockaddr6( const struct sockaddr_in6 *in, SOCKADDR_IN6 *out )
+{
+    memset( out, 0, sizeof(*out) );
+    out->sin6_family = AF_INET6;
+    if (!in) return TRUE;
+    if (in->sin6_family != AF_INET6)
+    {
+        static const BYTE zero[sizeof(*in)];
+        return !memcmp( in, zero, sizeof(*in) );
+    }
+    out->sin6_addr = in->sin6_addr;
+    out->sin6_scope_id = in->sin6_scope_id;
+    return TRUE;
+}
+
+DWORD WINAPI Icmp6SendEcho2( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, void *apc_context,
+                             struct sockaddr_in6 *src, struct sockaddr_in6 *dst, void *request, WORD request_size,
+                             IP_OPTION_INFORMATION *options, void *reply, DWORD reply_size, DWORD timeout )
+{
+    struct echo_params p;
+
+    TRACE( "(%p, %p, %p, %p, %p, %p, %p, %u, %p, %p, %lu, %lu)\n", handle, event, apc, apc_context,
+           src, dst, request, request_size, options, reply, reply_size, timeout );
+
+    memset( &p, 0, sizeof(p) );
+    if (icmp_handle_family( handle ) != AF_INET6 || !reply || reply_size < ICMPV6_ECHO_REPLY_SIZE || !dst)
+    {
+        SetLastError( ERROR_INVALID_PARAMETER );
+        return 0;
+    }
+    if (!read_sockaddr6( dst, &p.dst6 ) || IN6_IS_ADDR_UNSPECIFIED( &p.dst6.sin6_addr ))
+    {
+        SetLastError( ERROR_INVALID_NETNAME );
+        return 0;
+    }
+    if (!read_sockaddr6( src, &p.src6 ))
+    {
+        SetLastError( ERROR_INVALID_NETNAME );
+        return 0;
+    }
+    if (request_size > ICMP_MAX_DATA)
+    {
+        SetLastError( IP_GENERAL_FAILURE );
+        return 0;
+    }
+    if (request_size && !request)
+    {
+        SetLastError( ERROR_INVALID_PARAMETER );
+        return 0;
+    }
+    if (options)
+    {
+        /* only the hop limit applies; 0 completes with IP_GENERAL_FAILURE */
+        p.ttl = options->Ttl;
+        p.hop_limit_zero = !options->Ttl;
+    }
+    p.ipv6 = TRUE;
+    p.data = request;
+    p.data_size = request_size;
+    p.reply = reply;
+    p.reply_size = reply_size;
+    p.timeout = timeout;
+    p.event = event;
+    p.apc = event ? NULL : apc;
+    p.apc_context = apc_context;
+    return echo_send( &p );
 }
 
 DWORD WINAPI IcmpSendEcho2Ex( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, void *apc_context,

@@ -1,6 +1,7 @@
 /*
  * libFuzzer target: everything that reads a received packet. The input is
- * taken as what a raw IPv4 ICMP socket returned: parsed, matched against a
+ * taken as what a raw IPv4 ICMP socket returned (or, when the first byte has
+ * bit 1 set, what a raw ICMPv6 socket returned): parsed, matched against a
  * request key made from its own bytes (so matching paths are reached), and,
  * when it parses, written into reply buffers of every size around the
  * struct, for both layouts, checking that nothing is written past the bytes
@@ -55,12 +56,54 @@ static void check_write( const struct icmp_result *res, size_t buf_size, int ptr
 
 static int fuzz_one( const uint8_t *data, size_t size );
 
+/* ICMPv6: parse, match, write the 36-byte layout at every size around it */
+static int fuzz_one6( const uint8_t *data, size_t size )
+{
+    static const uint8_t src[16] = { 0xfd, 0, 0, 3, [15] = 2 };
+    struct icmp6_packet p;
+    struct icmp_request_key key;
+    struct icmp_result res;
+    uint8_t *buf;
+    size_t s, n, i;
+
+    if (icmp6_parse( data, size, src, &p ) == ICMP_KIND_IGNORE) return 0;
+    if (p.data && (p.data < data || p.data + p.data_size > data + size)) abort();
+    memset( &key, 0, sizeof(key) );
+    key.ipv6 = 1;
+    key.id = p.id;
+    key.seq = p.seq;
+    memcpy( key.dst6, p.kind == ICMP_KIND_ERROR ? p.quoted_dst : p.src, 16 );
+    if (!icmp6_match( &p, &key )) abort();
+    key.seq++;
+    if (icmp6_match( &p, &key )) abort();
+    icmp6_result_from_packet( &p, 1, &res );
+    if (p.kind == ICMP_KIND_ERROR && res.data_size) abort();
+    for (s = ICMPV6_ECHO_REPLY_SIZE - 1; s < ICMPV6_ECHO_REPLY_SIZE + 48 + p.data_size; s += s < 100 ? 1 : 97)
+    {
+        buf = malloc( s + 64 );
+        memset( buf, GUARD, s + 64 );
+        n = icmp6_write_reply( buf, s, &res );
+        if (n > s) abort();
+        for (i = n; i < s + 64; i++) if (buf[i] != GUARD) abort();
+        free( buf );
+    }
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput( const uint8_t *data, size_t size )
 {
     uint8_t *copy;
     int ret;
 
     if (!size) return 0;
+    if (data[0] & 2)
+    {
+        copy = malloc( size - 1 ? size - 1 : 1 );
+        memcpy( copy, data + 1, size - 1 );
+        ret = fuzz_one6( copy, size - 1 );
+        free( copy );
+        return ret;
+    }
     if (!(data[0] & 1)) return fuzz_one( data + 1, size - 1 );
     copy = malloc( size - 1 ? size - 1 : 1 );  /* exact size: ASan sees overreads */
     memcpy( copy, data + 1, size - 1 );

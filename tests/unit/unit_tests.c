@@ -459,6 +459,141 @@ static void test_timer_heap( void )
     timer_heap_destroy( &heap );
 }
 
+/* ---- ICMPv6 ---- */
+
+static void ip6( const char *s, uint8_t out[16] )
+{
+    inet_pton( AF_INET6, s, out );
+}
+
+/* an ICMPv6 error type/code quoting an echo request id/seq to dst, cut to quote_len bytes */
+static size_t make_error6( uint8_t *msg, uint8_t type, uint8_t code, const uint8_t dst[16], uint16_t id,
+                           uint16_t seq, size_t quote_len )
+{
+    uint8_t q[IPV6_HDR_LEN + 16];
+    memset( q, 0, sizeof(q) );
+    q[0] = 0x60;
+    q[6] = 58;
+    q[7] = 64;
+    memcpy( q + 24, dst, 16 );
+    icmp6_build_echo( q + IPV6_HDR_LEN, 16, id, seq, "ab", 2 );
+    memset( msg, 0, 8 );
+    msg[0] = type;
+    msg[1] = code;
+    if (quote_len > sizeof(q)) quote_len = sizeof(q);
+    memcpy( msg + 8, q, quote_len );
+    return 8 + quote_len;
+}
+
+static void test_icmp6( void )
+{
+    static const struct { uint8_t type, code; uint32_t status; } table[] =
+    {
+        { 1, 0, 11002 }, { 1, 1, 11004 }, { 1, 2, 11045 }, { 1, 3, 11003 }, { 1, 4, 11005 }, { 1, 5, 11044 },
+        { 1, 6, 11040 }, { 1, 7, 11042 }, { 1, 8, 11003 }, { 1, 200, 11003 }, { 2, 0, 11009 }, { 3, 0, 11013 },
+        { 3, 1, 11014 }, { 3, 2, 11041 }, { 4, 0, 11015 }, { 4, 2, 11015 }, { 128, 0, 0 }, { 129, 0, 0 },
+        { 133, 0, 0 }, { 135, 0, 0 }, { 137, 0, 0 }, { 200, 0, 0 },
+    };
+    uint8_t dst[16], other[16], router[16], msg[256], buf[128];
+    struct icmp6_packet p;
+    struct icmp_request_key key;
+    struct icmp_result res;
+    size_t i, n, quote;
+
+    for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+        CHECK( icmp6_error_status( table[i].type, table[i].code ) == table[i].status, "type %u code %u -> %u",
+               table[i].type, table[i].code, icmp6_error_status( table[i].type, table[i].code ) );
+
+    ip6( "fd00:3::2", dst );
+    ip6( "fd00:3::9", other );
+    ip6( "fd00:2::2", router );
+    memset( &key, 0, sizeof(key) );
+    key.ipv6 = 1;
+    key.id = 0x42;
+    key.seq = 7;
+    memcpy( key.dst6, dst, 16 );
+
+    /* request */
+    n = icmp6_build_echo( msg, sizeof(msg), 0x42, 7, "hello", 5 );
+    CHECK( n == 13 && msg[0] == 128 && msg[4] == 0 && msg[5] == 0x42 && msg[7] == 7 && !memcmp( msg + 8, "hello", 5 ),
+           "echo request built" );
+    CHECK( !icmp6_build_echo( msg, 12, 1, 1, "hello", 5 ), "echo request: short buffer" );
+    CHECK( icmp6_parse( msg, n, dst, &p ) == ICMP_KIND_IGNORE, "our own request ignored" );
+
+    /* reply */
+    msg[0] = 129;
+    CHECK( icmp6_parse( msg, n, dst, &p ) == ICMP_KIND_ECHO_REPLY && p.id == 0x42 && p.seq == 7 && p.data_size == 5,
+           "echo reply parsed" );
+    CHECK( icmp6_match( &p, &key ), "echo reply matches" );
+    key.seq = 8;
+    CHECK( !icmp6_match( &p, &key ), "echo reply: other sequence" );
+    key.seq = 7;
+    key.id = 0x43;
+    CHECK( !icmp6_match( &p, &key ), "echo reply: other id" );
+    key.id = 0x42;
+    key.ipv6 = 0;
+    CHECK( !icmp6_match( &p, &key ), "echo reply to an IPv4 request" );
+    key.ipv6 = 1;
+    CHECK( icmp6_parse( msg, n, other, &p ) == ICMP_KIND_ECHO_REPLY && !icmp6_match( &p, &key ), "reply from elsewhere" );
+    msg[1] = 1;
+    CHECK( icmp6_parse( msg, n, dst, &p ) == ICMP_KIND_IGNORE, "echo reply with a code" );
+    msg[1] = 0;
+    for (i = 0; i < ICMP_HDR_LEN; i++)
+        CHECK( icmp6_parse( msg, i, dst, &p ) == ICMP_KIND_IGNORE, "reply truncated to %zu", i );
+
+    /* errors: every quote length up to a full one */
+    for (quote = 0; quote <= IPV6_HDR_LEN + 16; quote++)
+    {
+        n = make_error6( msg, 3, 0, dst, 0x42, 7, quote );
+        if (quote < IPV6_HDR_LEN + ICMP_HDR_LEN)
+            CHECK( icmp6_parse( msg, n, router, &p ) == ICMP_KIND_IGNORE, "error quoting %zu bytes", quote );
+        else
+            CHECK( icmp6_parse( msg, n, router, &p ) == ICMP_KIND_ERROR && icmp6_match( &p, &key ) &&
+                   p.status == 11013 && !memcmp( p.src, router, 16 ), "error quoting %zu bytes", quote );
+    }
+    n = make_error6( msg, 1, 4, other, 0x42, 7, 56 );
+    CHECK( icmp6_parse( msg, n, router, &p ) == ICMP_KIND_ERROR && !icmp6_match( &p, &key ), "error quoting another dst" );
+    n = make_error6( msg, 1, 4, dst, 0x43, 7, 56 );
+    CHECK( icmp6_parse( msg, n, router, &p ) == ICMP_KIND_ERROR && !icmp6_match( &p, &key ), "error quoting another id" );
+    n = make_error6( msg, 1, 4, dst, 0x42, 7, 56 );
+    msg[8 + 6] = 17;
+    CHECK( icmp6_parse( msg, n, router, &p ) == ICMP_KIND_IGNORE, "error quoting UDP" );
+    n = make_error6( msg, 1, 4, dst, 0x42, 7, 56 );
+    msg[8] = 0x40;
+    CHECK( icmp6_parse( msg, n, router, &p ) == ICMP_KIND_IGNORE, "error quoting IPv4" );
+    n = make_error6( msg, 1, 4, dst, 0x42, 7, 56 );
+    msg[8 + 40] = 129;
+    CHECK( icmp6_parse( msg, n, router, &p ) == ICMP_KIND_IGNORE, "error quoting an echo reply" );
+    n = make_error6( msg, 137, 0, dst, 0x42, 7, 56 );
+    CHECK( icmp6_parse( msg, n, router, &p ) == ICMP_KIND_IGNORE, "redirect" );
+
+    /* reply layout: 36 bytes, address at 6, scope at 22, status 28, rtt 32, data 36 */
+    n = make_error6( msg, 1, 3, dst, 0x42, 7, 56 );
+    icmp6_parse( msg, n, router, &p );
+    icmp6_result_from_packet( &p, 3, &res );
+    res.scope_id = 5;
+    memset( buf, 0xcc, sizeof(buf) );
+    CHECK( icmp6_write_reply( buf, 36, &res ) == 36, "error reply size" );
+    CHECK( !memcmp( buf + 6, router, 16 ) && buf[22] == 5 && buf[28] == (11003 & 0xff) && buf[29] == 11003 >> 8 &&
+           buf[32] == 3 && !buf[0] && !buf[2], "error reply fields" );
+    CHECK( buf[36] == 0xcc, "error reply: nothing after the struct" );
+    n = icmp6_build_echo( msg, sizeof(msg), 0x42, 7, "hello", 5 );
+    msg[0] = 129;
+    icmp6_parse( msg, n, dst, &p );
+    icmp6_result_from_packet( &p, 0, &res );
+    memset( buf, 0xcc, sizeof(buf) );
+    CHECK( icmp6_write_reply( buf, 41, &res ) == 41 && !memcmp( buf + 36, "hello", 5 ) && buf[41] == 0xcc &&
+           !buf[28] && !memcmp( buf + 6, dst, 16 ), "echo reply layout" );
+    memset( buf, 0xcc, sizeof(buf) );
+    CHECK( icmp6_write_reply( buf, 38, &res ) == 38 && buf[38] == 0xcc, "echo reply truncated to the buffer" );
+    CHECK( !icmp6_write_reply( buf, 35, &res ), "buffer below the struct" );
+    memset( &res, 0, sizeof(res) );
+    res.status = 11010;
+    memset( buf, 0xcc, sizeof(buf) );
+    CHECK( icmp6_write_reply( buf, 100, &res ) == 36 && buf[28] == (11010 & 0xff) && !buf[6] && !buf[32] &&
+           buf[36] == 0xcc, "timeout layout" );
+}
+
 int main( void )
 {
     test_checksum();
@@ -469,6 +604,7 @@ int main( void )
     test_match();
     test_reply_layout();
     test_timer_heap();
+    test_icmp6();
     printf( "unit: %d passed, %d failed\n", passed, failed );
     return failed ? 1 : 0;
 }
