@@ -22,6 +22,7 @@
 
 #include "wintest.h"
 #include "target_dll.h"
+#include "proc_stats.h"
 
 typedef HANDLE (WINAPI *fnIcmpCreateFile)(void);
 typedef BOOL (WINAPI *fnIcmpCloseHandle)(HANDLE);
@@ -479,36 +480,6 @@ static void test_process_isolation( void )
 }
 
 /* ---- leaks: handles, threads and private bytes return to their level ---- */
-
-static DWORD thread_count( void )
-{
-    HANDLE snap = CreateToolhelp32Snapshot( TH32CS_SNAPTHREAD, 0 );
-    THREADENTRY32 te;
-    DWORD n = 0, pid = GetCurrentProcessId();
-
-    te.dwSize = sizeof(te);
-    if (Thread32First( snap, &te ))
-        do if (te.th32OwnerProcessID == pid) n++; while (Thread32Next( snap, &te ));
-    CloseHandle( snap );
-    return n;
-}
-
-/* committed private memory, summed region by region (PrivateUsage from
- * GetProcessMemoryInfo is 0 under Wine) */
-static SIZE_T private_bytes( void )
-{
-    MEMORY_BASIC_INFORMATION mbi;
-    const BYTE *p = NULL;
-    SIZE_T total = 0;
-
-    while (VirtualQuery( p, &mbi, sizeof(mbi) ) == sizeof(mbi))
-    {
-        if (mbi.State == MEM_COMMIT && mbi.Type == MEM_PRIVATE) total += mbi.RegionSize;
-        p = (const BYTE *)mbi.BaseAddress + mbi.RegionSize;
-        if (!p) break;
-    }
-    return total;
-}
 
 /* handles in use: GetProcessHandleCount where it works (Windows); under
  * Wine, which reports 0, the value of the next handle created (handles are

@@ -34,6 +34,7 @@ helpers=()
 cleanup() {
     local p
     for p in "${helpers[@]}"; do kill "$p" 2>/dev/null; done
+    for p in "${helpers[@]}"; do wait "$p" 2>/dev/null; done
     if [ -n "${WINE_NS:-}" ]; then
         WINEPREFIX=$out/prefix wine_stop
         WINE_UID=65534 WINEPREFIX=$out/prefix-unpriv wine_stop
@@ -53,15 +54,17 @@ trap 'exit 130' INT TERM
 # ---- the lab and its helpers ----
 tools/netlab/netlab up "$lab" || fail "cannot build the lab"
 in_lab() { local role=$1; shift; ip netns exec "$lab-$role" "$@"; }
-in_lab quiet tools/netlab/labtool respond 198.18.5.3 50 > "$out/responder.log" 2>&1 &
+# (started with ip netns exec directly, which becomes the helper: $! is the
+# helper itself, so the exit trap's kill reaches it)
+ip netns exec "$lab-quiet" tools/netlab/labtool respond 198.18.5.3 50 > "$out/responder.log" 2>&1 &
 helpers+=($!)
-in_lab quiet tools/netlab/labtool inject 198.18.5.2 198.18.3.2 "$out/forged" > "$out/injector.log" 2>&1 &
+ip netns exec "$lab-quiet" tools/netlab/labtool inject 198.18.5.2 198.18.3.2 "$out/forged" > "$out/injector.log" 2>&1 &
 helpers+=($!)
-in_lab host tools/netlab/labtool capture "$out/capture.txt" > "$out/capture.log" 2>&1 &
+ip netns exec "$lab-host" tools/netlab/labtool capture "$out/capture.txt" > "$out/capture.log" 2>&1 &
 helpers+=($!)
 # what reaches the client, first of each kind, for the fuzz corpus
 mkdir -p "$out/received"
-in_lab client tools/netlab/labtool capture /dev/null "$out/received" > "$out/capture-client.log" 2>&1 &
+ip netns exec "$lab-client" tools/netlab/labtool capture /dev/null "$out/received" > "$out/capture-client.log" 2>&1 &
 helpers+=($!)
 tools/netlab/netlab check "$lab" || fail "the lab does not route (see tools/netlab/netlab)"
 chmod 644 "$out/capture.txt"

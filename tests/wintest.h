@@ -164,7 +164,7 @@ static WINETEST_UNUSED int winetest_broken( int condition )
 #define todo_if(c) for (winetest_start_todo( (c) ); winetest_loop_todo(); winetest_end_todo())
 #define todo_wine  todo_if( winetest_running_on_wine() )
 
-static int winetest_main( int argc, char **argv, const struct winetest_entry *tests, int count,
+static WINETEST_UNUSED int winetest_main( int argc, char **argv, const struct winetest_entry *tests, int count,
                           const char *only )
 {
     int i, ran = 0;

@@ -324,14 +324,21 @@ static BOOL register_request( struct echo_request *req, DWORD timeout, BOOL *wak
     }
     QueryPerformanceCounter( &req->sent );
     req->timer.deadline = qpc_to_ms( req->sent.QuadPart ) + timeout;
-    if (timer_heap_insert( &engine.timers, &req->timer )) return FALSE;
+    /* a synchronous caller times itself out (echo_send): only asynchronous
+     * requests go into the heap, so only they may need the receive thread
+     * woken to shorten its wait (a wineserver round trip) */
+    *wake = FALSE;
+    if (req->how != COMPLETE_WAKE)
+    {
+        if (timer_heap_insert( &engine.timers, &req->timer )) return FALSE;
+        *wake = req->timer.deadline < engine.wake_at;
+        if (*wake) engine.wake_at = req->timer.deadline;
+    }
     req->key.id = engine.id;
     req->key.seq = seq;
     engine.pending[seq] = req;
     engine.pending_count++;
     req->pending = TRUE;
-    *wake = req->timer.deadline < engine.wake_at;
-    if (*wake) engine.wake_at = req->timer.deadline;
     return TRUE;
 }
 
@@ -998,8 +1005,29 @@ DWORD echo_send( const struct echo_params *p )
         return 0;
     }
 
+    /* wait for the reply, or time out here: still pending at the deadline */
     EnterCriticalSection( &engine.cs );
-    while (!sync_req.done) SleepConditionVariableCS( &sync_req.cv, &engine.cs, INFINITE );
+    while (!sync_req.done)
+    {
+        ULONGLONG now = now_ms();
+        DWORD wait = INFINITE;
+
+        if (sync_req.pending)
+        {
+            if (now >= sync_req.timer.deadline)
+            {
+                unregister_request( &sync_req );
+                LeaveCriticalSection( &engine.cs );
+                TRACE( "seq %u timed out\n", sync_req.key.seq );
+                complete_status( &sync_req, IP_REQ_TIMED_OUT );
+                EnterCriticalSection( &engine.cs );
+                continue;
+            }
+            wait = sync_req.timer.deadline - now > 0x7fffffff ? 0x7fffffff : (DWORD)(sync_req.timer.deadline - now);
+        }
+        /* (no longer pending: the receive thread is writing the result) */
+        SleepConditionVariableCS( &sync_req.cv, &engine.cs, wait );
+    }
     LeaveCriticalSection( &engine.cs );
 
     if (sync_req.reply_count)

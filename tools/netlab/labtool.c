@@ -2,7 +2,9 @@
  * labtool: the network lab's native helper (Linux), one program with a
  * command per concern:
  *
- *   labtool ping ADDR [COUNT]            echo ADDR with a raw socket (lab check)
+ *   labtool ping ADDR [COUNT]            echo ADDR with a raw socket, one after the
+ *                                        other (lab check; with COUNT > 1 also the
+ *                                        benchmark's native floor: time per echo)
  *   labtool respond ADDR DELAY_MS        answer echo requests to ADDR after a delay
  *   labtool capture FILE                 log every echo request arriving here
  *   labtool inject ADDR DECOY [DIR]      forge hostile packets at whoever pings ADDR
@@ -108,17 +110,25 @@ int lab_hdrincl_socket( void )
     return s;
 }
 
-/* ---- ping: is the lab wired? ---- */
+/* ---- ping: is the lab wired, and how fast is a native raw socket? ---- */
+
+static int cmp_i64( const void *a, const void *b )
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
 
 int lab_ping( int argc, char **argv )
 {
     uint32_t dst;
     int s, count, i, got = 0;
     uint8_t pkt[128], buf[2048], data[24];
+    int64_t *took;
 
     if (argc < 2) lab_die( "usage: labtool ping ADDR [COUNT]\n" );
     dst = lab_addr( argv[1] );
     count = argc > 2 ? atoi( argv[2] ) : 1;
+    if (count < 1 || !(took = calloc( count, sizeof(*took) ))) lab_die( "bad count\n" );
     s = lab_icmp_socket( 0 );
     memcpy( data, "netlab check ping......", sizeof(data) );
     for (i = 0; i < count; i++)
@@ -126,7 +136,7 @@ int lab_ping( int argc, char **argv )
         struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = dst };
         uint16_t id = (uint16_t)getpid();
         size_t len = icmp4_build_echo( pkt, sizeof(pkt), id, (uint16_t)i, data, sizeof(data) );
-        int64_t deadline = lab_now_us() + 2000000;
+        int64_t start = lab_now_us(), deadline = start + 2000000;
 
         if (sendto( s, pkt, len, 0, (struct sockaddr *)&sin, sizeof(sin) ) < 0)
             lab_die( "sendto %s: %s\n", argv[1], strerror( errno ) );
@@ -141,13 +151,20 @@ int lab_ping( int argc, char **argv )
             if (lab_split( buf, (size_t)n, &p ) && p.type == ICMP4_ECHO_REPLY_TYPE && p.src == dst &&
                 p.id == id && p.seq == (uint16_t)i)
             {
-                printf( "reply from %s seq %d ttl %u\n", argv[1], i, p.ttl );
-                got++;
+                took[got++] = lab_now_us() - start;
+                if (count == 1) printf( "reply from %s seq %d ttl %u\n", argv[1], i, p.ttl );
                 break;
             }
         }
     }
     close( s );
+    if (count > 1 && got)
+    {
+        qsort( took, got, sizeof(*took), cmp_i64 );
+        printf( "ping: %d/%d replies, median %lld us, p90 %lld us\n", got, count, (long long)took[(got - 1) / 2],
+                (long long)took[(int)(0.9 * (got - 1) + 0.5)] );
+    }
+    free( took );
     return got == count ? 0 : 1;
 }
 

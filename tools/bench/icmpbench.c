@@ -1,0 +1,276 @@
+/*
+ * icmpbench: one benchmark scenario against one ICMP implementation, in the
+ * network lab (tools/netlab/netlab; run by tools/bench/run-bench.sh):
+ *
+ *   icmpbench.exe [--dll PATH|system] SCENARIO
+ *
+ *   seq          2,000 sequential synchronous IcmpSendEcho to the host
+ *   sweep-N-apc, sweep-N-event
+ *                N requests issued at once (APC or one event each) to 250
+ *                lab addresses; also the engine's threads and committed
+ *                private bytes at the peak, per outstanding request
+ *   silent       10,000 requests to the silent host, Timeout 2 s (APC)
+ *   spread       200 requests to the silent host, Timeout 500 ms (APC)
+ *   threads      16 threads x synchronous calls on one shared handle, 3 s
+ *
+ * Prints one line "bench: SCENARIO key=value ..." (times in microseconds
+ * unless named _ms). Only lab addresses (198.18.0.0/15) are sent to.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <winsock2.h>
+#include <windows.h>
+#include <winternl.h>
+#include <iphlpapi.h>
+#include <icmpapi.h>
+
+#include "wintest.h"
+#include "target_dll.h"
+#include "icmp_common.h"
+#include "proc_stats.h"
+
+#define HOST   htonl( 0xc6120302 )   /* 198.18.3.2 */
+#define SILENT htonl( 0xc6120502 )   /* 198.18.5.2 */
+#define SWEEP_BASE 0xc6120a01u       /* 198.18.10.1 ... 198.18.10.250 */
+#define DATA_SIZE 32
+#define BUF_SIZE (sizeof(ICMP_ECHO_REPLY) + DATA_SIZE + 8)
+
+static LARGE_INTEGER freq;
+
+static double now_us( void )
+{
+    LARGE_INTEGER t;
+    QueryPerformanceCounter( &t );
+    return (double)t.QuadPart * 1e6 / (double)freq.QuadPart;
+}
+
+static int cmp_double( const void *a, const void *b )
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* the q-quantile of v[n] (sorts v) */
+static double quantile( double *v, int n, double q )
+{
+    if (!n) return 0;
+    qsort( v, n, sizeof(*v), cmp_double );
+    return v[(int)(q * (n - 1) + 0.5)];
+}
+
+/* ---- 1: sequential synchronous echoes ---- */
+
+static void bench_seq( void )
+{
+    enum { N = 2000 };
+    static double t[N];
+    BYTE data[DATA_SIZE], buf[BUF_SIZE];
+    HANDLE h = pIcmpCreateFile();
+    int i, ok_count = 0;
+
+    memset( data, 0x5a, sizeof(data) );
+    for (i = 0; i < 20; i++) pIcmpSendEcho( h, HOST, data, sizeof(data), NULL, buf, sizeof(buf), 1000 );  /* warm up */
+    for (i = 0; i < N; i++)
+    {
+        double start = now_us();
+        if (pIcmpSendEcho( h, HOST, data, sizeof(data), NULL, buf, sizeof(buf), 1000 ) == 1) ok_count++;
+        t[i] = now_us() - start;
+    }
+    printf( "bench: seq ok=%d median=%.1f p90=%.1f\n", ok_count, quantile( t, N, 0.5 ), quantile( t, N, 0.9 ) );
+    pIcmpCloseHandle( h );
+}
+
+/* ---- 2, 5: many requests at once ---- */
+
+struct req
+{
+    double sent, done;
+    HANDLE event;
+    volatile LONG *completed;
+    BYTE buf[BUF_SIZE];
+};
+
+static void NTAPI apc_done( void *context, IO_STATUS_BLOCK *iosb, ULONG reserved )
+{
+    struct req *r = context;
+    r->done = now_us();
+    InterlockedIncrement( r->completed );
+}
+
+/* Issues n requests to dst(i), by APC or event, waits up to wait_ms for all;
+ * returns how many completed. Fills peak thread/private figures if asked. */
+static int issue_all( struct req *reqs, int n, IPAddr (*dst)( int ), DWORD timeout, int use_event, DWORD wait_ms,
+                      double *first_sent, DWORD *peak_threads, SIZE_T *peak_private, int *accepted )
+{
+    static volatile LONG completed;
+    BYTE data[DATA_SIZE];
+    HANDLE h = pIcmpCreateFile();
+    double deadline;
+    int i;
+
+    memset( data, 0x5a, sizeof(data) );
+    completed = 0;
+    *accepted = 0;
+    *first_sent = now_us();
+    for (i = 0; i < n; i++)
+    {
+        DWORD ret;
+        reqs[i].completed = &completed;
+        reqs[i].done = 0;
+        reqs[i].sent = now_us();
+        if (use_event)
+            ret = pIcmpSendEcho2( h, reqs[i].event, NULL, NULL, dst( i ), data, sizeof(data), NULL, reqs[i].buf,
+                                  BUF_SIZE, timeout );
+        else
+            ret = pIcmpSendEcho2( h, NULL, apc_done, &reqs[i], dst( i ), data, sizeof(data), NULL, reqs[i].buf,
+                                  BUF_SIZE, timeout );
+        if (!ret && GetLastError() == ERROR_IO_PENDING) (*accepted)++;
+        else reqs[i].done = -1;   /* refused: never completes */
+    }
+    if (peak_threads) *peak_threads = thread_count();
+    if (peak_private) *peak_private = private_bytes();
+
+    deadline = now_us() + wait_ms * 1000.0;
+    if (use_event)
+    {
+        for (i = 0; i < n; i++)
+        {
+            double left = (deadline - now_us()) / 1000;
+            if (reqs[i].done < 0) continue;
+            if (WaitForSingleObject( reqs[i].event, left > 0 ? (DWORD)left : 0 ) == WAIT_OBJECT_0)
+            {
+                reqs[i].done = now_us();
+                completed++;
+            }
+        }
+    }
+    else
+    {
+        while (completed < *accepted && now_us() < deadline) SleepEx( 10, TRUE );
+    }
+    pIcmpCloseHandle( h );
+    return completed;
+}
+
+static IPAddr sweep_dst( int i )
+{
+    return htonl( SWEEP_BASE + i % 250 );
+}
+
+static IPAddr silent_dst( int i )
+{
+    return SILENT;
+}
+
+static void bench_sweep( int n, int use_event, const char *name )
+{
+    struct req *reqs = calloc( n, sizeof(*reqs) );
+    DWORD threads_before = thread_count(), threads_peak;
+    SIZE_T private_before, private_peak;
+    double first, last = 0;
+    int i, done, accepted, replies = 0;
+
+    for (i = 0; i < n; i++) if (use_event) reqs[i].event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    private_before = private_bytes();
+    done = issue_all( reqs, n, sweep_dst, 5000, use_event, 30000, &first, &threads_peak, &private_peak, &accepted );
+    for (i = 0; i < n; i++)
+    {
+        if (reqs[i].done > last) last = reqs[i].done;
+        if (reqs[i].done > 0 && ((ICMP_ECHO_REPLY *)reqs[i].buf)->Status == IP_SUCCESS) replies++;
+        if (reqs[i].event) CloseHandle( reqs[i].event );
+    }
+    printf( "bench: %s requests=%d accepted=%d completed=%d replies=%d total_ms=%.1f per_request=%.2f "
+            "threads_before=%lu threads_peak=%lu private_per_request=%.0f\n", name, n, accepted, done, replies,
+            (last - first) / 1000, done ? (last - first) / done : 0, threads_before, threads_peak,
+            private_peak > private_before ? (double)(private_peak - private_before) / n : 0.0 );
+    free( reqs );
+}
+
+/* ---- 3, 4: the silent host ---- */
+
+static void bench_silent( int n, DWORD timeout, const char *name )
+{
+    struct req *reqs = calloc( n, sizeof(*reqs) );
+    double first, last = 0, *late = malloc( n * sizeof(double) );
+    int i, done, accepted, timed_out = 0, m = 0;
+
+    done = issue_all( reqs, n, silent_dst, timeout, 0, timeout + 10000, &first, NULL, NULL, &accepted );
+    for (i = 0; i < n; i++)
+    {
+        if (reqs[i].done <= 0) continue;
+        if (reqs[i].done > last) last = reqs[i].done;
+        if (((ICMP_ECHO_REPLY *)reqs[i].buf)->Status == IP_REQ_TIMED_OUT) timed_out++;
+        late[m++] = (reqs[i].done - reqs[i].sent) / 1000;   /* when it ended, from its own send, ms */
+    }
+    printf( "bench: %s requests=%d accepted=%d completed=%d timed_out=%d last_end_ms=%.1f end_min_ms=%.1f "
+            "end_median_ms=%.1f end_max_ms=%.1f\n", name, n, accepted, done, timed_out, done ? (last - first) / 1000 : 0,
+            m ? quantile( late, m, 0 ) : 0, m ? quantile( late, m, 0.5 ) : 0, m ? quantile( late, m, 1 ) : 0 );
+    free( late );
+    free( reqs );
+}
+
+/* ---- 6: threads on one handle ---- */
+
+static volatile LONG stop, echoes;
+static HANDLE shared;
+
+static DWORD CALLBACK thread_echo( void *arg )
+{
+    BYTE data[DATA_SIZE], buf[BUF_SIZE];
+    memset( data, (int)(ULONG_PTR)arg, sizeof(data) );
+    while (!stop)
+        if (pIcmpSendEcho( shared, HOST, data, sizeof(data), NULL, buf, sizeof(buf), 1000 ) == 1 &&
+            !memcmp( ((ICMP_ECHO_REPLY *)buf)->Data, data, sizeof(data) ))
+            InterlockedIncrement( &echoes );
+    return 0;
+}
+
+static void bench_threads( void )
+{
+    enum { THREADS = 16 };
+    HANDLE threads[THREADS];
+    double start, secs;
+    int i;
+
+    shared = pIcmpCreateFile();
+    stop = echoes = 0;
+    start = now_us();
+    for (i = 0; i < THREADS; i++) threads[i] = CreateThread( NULL, 0, thread_echo, (void *)(ULONG_PTR)(i + 1), 0, NULL );
+    Sleep( 3000 );
+    stop = 1;
+    WaitForMultipleObjects( THREADS, threads, TRUE, 10000 );
+    secs = (now_us() - start) / 1e6;
+    for (i = 0; i < THREADS; i++) CloseHandle( threads[i] );
+    printf( "bench: threads echoes=%ld per_second=%.0f\n", echoes, echoes / secs );
+    pIcmpCloseHandle( shared );
+}
+
+int main( int argc, char **argv )
+{
+    const char *dll = "system", *scenario = NULL;
+    struct target_dll t;
+    int i, n;
+
+    for (i = 1; i < argc; i++)
+    {
+        if (!strcmp( argv[i], "--dll" ) && i + 1 < argc) dll = argv[++i];
+        else scenario = argv[i];
+    }
+    if (!scenario) { printf( "usage: icmpbench [--dll PATH|system] SCENARIO\n" ); return 2; }
+    InitializeCriticalSection( &winetest_print_cs );
+    QueryPerformanceFrequency( &freq );
+    if (!target_load( dll, &t )) return 2;
+    target_describe( &t, stdout );
+    if (!load_icmp_exports( NULL, t.module )) return 2;
+
+    if (!strcmp( scenario, "seq" )) bench_seq();
+    else if (sscanf( scenario, "sweep-%d", &n ) == 1 && strstr( scenario, "-apc" )) bench_sweep( n, 0, scenario );
+    else if (sscanf( scenario, "sweep-%d", &n ) == 1 && strstr( scenario, "-event" )) bench_sweep( n, 1, scenario );
+    else if (!strcmp( scenario, "silent" )) bench_silent( 10000, 2000, scenario );
+    else if (!strcmp( scenario, "spread" )) bench_silent( 200, 500, scenario );
+    else if (!strcmp( scenario, "threads" )) bench_threads();
+    else { printf( "unknown scenario %s\n", scenario ); return 2; }
+    fflush( stdout );
+    return 0;
+}

@@ -1,0 +1,126 @@
+#!/bin/bash
+# make bench: the benchmark scenarios (tools/bench/icmpbench.c) in the network
+# lab (tools/netlab/netlab), against our DLL and Wine's builtin in the same
+# run, with a native raw-socket loop (labtool ping) as the floor. Each
+# scenario runs RUNS times (default 5), ours and the builtin alternating, each
+# in its own process; medians are over runs, and the ratio ours/builtin is
+# taken pairwise within each run, then its median. Prints a table and writes
+# bench/results.json. Needs root (network namespaces).
+# Environment: RUNS, SCENARIOS (default: all), BENCH_TIMEOUT (default 120 s).
+set -u
+cd "$(dirname "$0")/../.."
+top=$(pwd)
+out=$top/build-bench
+export WINEDEBUG=-all WINEARCH=win64
+unset DISPLAY WAYLAND_DISPLAY
+. tools/wineprefix.sh
+
+say() { printf '%s\n' "$*"; }
+fail() { say "run-bench: $*" >&2; exit 1; }
+
+lab=icb$$
+cleanup() {
+    [ -n "${WINE_NS:-}" ] && wine_stop
+    tools/netlab/netlab down "$lab"
+}
+[ "$(id -u)" = 0 ] || fail "the benchmark runs in the network lab and needs root"
+exe=tools/bench/x86_64-windows/icmpbench.exe
+[ -f "$exe" ] && [ -x tools/netlab/labtool ] || fail "not built (run make)"
+rm -rf "$out"
+mkdir -p "$out" bench
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+tools/netlab/netlab up "$lab" || fail "cannot build the lab"
+tools/netlab/netlab check "$lab" || fail "the lab does not route"
+export WINE_NS=$lab-client WINEPREFIX=$out/prefix
+wine_fresh_prefix "$out/wineboot.log" || fail "cannot create the Wine prefix"
+where=$(wine_server_ns) || fail "$where"
+say "lab $lab: $where"
+
+runs=${RUNS:-5}
+scenarios=${SCENARIOS:-seq sweep-1000-apc sweep-1000-event sweep-10000-apc sweep-10000-event silent spread threads}
+raw=$out/raw.txt
+: > "$raw"
+for run in $(seq 1 "$runs"); do
+    say "run $run of $runs..."
+    line=$(ip netns exec "$WINE_NS" tools/netlab/labtool ping 198.18.3.2 2000 | grep '^ping:')
+    # "ping: N/N replies, median X us, p90 Y us"
+    set -- $line
+    echo "$run native seq median=${5} p90=${8}" >> "$raw"
+    for s in $scenarios; do
+        for impl in ours builtin; do
+            if [ $impl = ours ]; then dll=dlls/iphlpapi/x86_64-windows/iphlpapi.dll ov=iphlpapi=n; else dll=system ov=""; fi
+            # (to a file: Wine's helper processes keep an inherited pipe open)
+            log=$out/$run-$impl-$s.log
+            WINEDLLOVERRIDES=$ov wine_in timeout "${BENCH_TIMEOUT:-120}" wine "$exe" --dll "$dll" "$s" > "$log" 2>&1 </dev/null
+            res=$(tr -d '\r' < "$log" | grep '^bench: ')
+            if [ -z "$res" ]; then
+                echo "$run $impl $s failed=1" >> "$raw"
+            else
+                echo "$run $impl ${res#bench: }" >> "$raw"
+            fi
+        done
+    done
+done
+
+# ---- statistics: median and p90 over runs per (scenario, impl, key); ratio pairwise ----
+stats=$out/stats.txt
+awk '
+    { run = $1; impl = $2; s = $3
+      for (i = 4; i <= NF; i++) { split($i, kv, "="); v[s, kv[1], impl, run] = kv[2]; keys[s, kv[1]] = 1
+                                  if (!((s, kv[1]) in order)) { order[s, kv[1]] = ++n; name[n] = s SUBSEP kv[1] } } 
+      runs[run] = 1 }
+    function sortv(a, m,   i, j, t) { for (i = 2; i <= m; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] > t; j--) a[j + 1] = a[j]; a[j + 1] = t } }
+    function q(a, m, p) { return m ? a[int(p * (m - 1) + 0.5) + 1] : "-" }
+    END {
+        for (k = 1; k <= n; k++) {
+            split(name[k], sk, SUBSEP); s = sk[1]; key = sk[2]
+            for (ii = 0; ii < 3; ii++) {
+                impl = ii == 0 ? "ours" : ii == 1 ? "builtin" : "native"
+                m = 0; delete a
+                for (r in runs) if ((s, key, impl, r) in v) a[++m] = v[s, key, impl, r] + 0
+                sortv(a, m)
+                med[impl] = q(a, m, 0.5); p90[impl] = q(a, m, 0.9); cnt[impl] = m
+            }
+            m = 0; delete a
+            for (r in runs) if ((s, key, "ours", r) in v && (s, key, "builtin", r) in v && v[s, key, "builtin", r] + 0 != 0)
+                a[++m] = (v[s, key, "ours", r] + 0) / (v[s, key, "builtin", r] + 0)
+            sortv(a, m)
+            ratio = m ? sprintf("%.3f", q(a, m, 0.5)) : "-"
+            printf "%s %s %s %s %s %s %s %s %s\n", s, key, med["ours"], p90["ours"], med["builtin"], p90["builtin"],
+                   med["native"], p90["native"], ratio
+        }
+    }' "$raw" > "$stats"
+
+say ""
+say "== benchmark: medians over $runs runs (p90 in brackets); ratio = median of per-run ours/builtin =="
+printf '%-18s %-20s %-22s %-22s %-14s %s\n' scenario metric ours builtin native ratio
+while read -r s key om op bm bp nm np ratio; do
+    case $key in ok|requests|accepted|median|p90|per_request|completed|replies|timed_out|last_end_ms|end_min_ms|end_max_ms|\
+                 end_median_ms|threads_peak|threads_before|private_per_request|per_second|echoes|total_ms|failed) ;; *) continue ;; esac
+    native="-"
+    [ "$nm" != "-" ] && native="$nm [$np]"
+    printf '%-18s %-20s %-22s %-22s %-14s %s\n' "$s" "$key" "$om [$op]" "$bm [$bp]" "$native" "$ratio"
+done < "$stats"
+
+# ---- bench/results.json ----
+{
+    printf '{\n  "date": "%s",\n  "machine": "%s, %s cores, %s",\n  "runs": %s,\n  "results": [\n' \
+        "$(date -u +%Y-%m-%dT%H:%MZ)" "$(uname -sr)" "$(nproc)" "$(wine --version 2>/dev/null)" "$runs"
+    first=1
+    while read -r s key om op bm bp nm np ratio; do
+        for impl in ours builtin native; do
+            case $impl in ours) m=$om p=$op r=$ratio ;; builtin) m=$bm p=$bp r="" ;; native) m=$nm p=$np r="" ;; esac
+            [ "$m" = "-" ] && continue
+            [ $first = 1 ] || printf ',\n'
+            first=0
+            printf '    {"scenario": "%s", "metric": "%s", "implementation": "%s", "median": %s, "p90": %s' "$s" "$key" "$impl" "$m" "$p"
+            [ -n "$r" ] && [ "$r" != "-" ] && printf ', "ratio_ours_builtin": %s' "$r"
+            printf '}'
+        done
+    done < "$stats"
+    printf '\n  ]\n}\n'
+} > bench/results.json
+say ""
+say "raw results: $raw; written bench/results.json"
