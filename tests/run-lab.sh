@@ -31,15 +31,17 @@ fail() { say "run-lab: $*" >&2; exit 1; }
 
 lab=icl$$
 helpers=()
+share=""
 cleanup() {
     local p
     for p in "${helpers[@]}"; do kill "$p" 2>/dev/null; done
     for p in "${helpers[@]}"; do wait "$p" 2>/dev/null; done
     if [ -n "${WINE_NS:-}" ]; then
         WINEPREFIX=$out/prefix wine_stop
-        WINE_UID=65534 WINEPREFIX=$out/prefix-unpriv wine_stop
+        WINE_UID=65534 WINEPREFIX=$share/prefix-unpriv wine_stop
     fi
     tools/netlab/netlab down "$lab"
+    [ -n "$share" ] && rm -rf "$share"
 }
 
 [ "$(id -u)" = 0 ] || fail "SKIPPED: the network lab needs root (ip netns, iptables); the lab scenarios did not run"
@@ -47,7 +49,10 @@ command -v wine >/dev/null || fail "wine is not installed"
 [ -x tools/netlab/labtool ] || fail "tools/netlab/labtool is not built (run make)"
 rm -rf "$out"
 mkdir -p "$out/forged"
-chmod 755 "$out"
+# what the unprivileged user must reach (the clone may sit where it cannot):
+# the capture file, its prefix, and copies of the programs under test
+share=$(mktemp -d /tmp/icmp-lab.XXXXXX) || fail "mktemp"
+chmod 755 "$share"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -60,23 +65,24 @@ ip netns exec "$lab-quiet" tools/netlab/labtool respond 198.18.5.3 50 > "$out/re
 helpers+=($!)
 ip netns exec "$lab-quiet" tools/netlab/labtool inject 198.18.5.2 198.18.3.2 "$out/forged" > "$out/injector.log" 2>&1 &
 helpers+=($!)
-ip netns exec "$lab-host" tools/netlab/labtool capture "$out/capture.txt" > "$out/capture.log" 2>&1 &
+: > "$share/capture.txt"
+chmod 644 "$share/capture.txt"
+ip netns exec "$lab-host" tools/netlab/labtool capture "$share/capture.txt" > "$out/capture.log" 2>&1 &
 helpers+=($!)
 # what reaches the client, first of each kind, for the fuzz corpus
 mkdir -p "$out/received"
 ip netns exec "$lab-client" tools/netlab/labtool capture /dev/null "$out/received" > "$out/capture-client.log" 2>&1 &
 helpers+=($!)
 tools/netlab/netlab check "$lab" || fail "the lab does not route (see tools/netlab/netlab)"
-chmod 644 "$out/capture.txt"
-capture="Z:$(printf '%s' "$out/capture.txt" | tr / '\\')"
+capture="Z:$(printf '%s' "$share/capture.txt" | tr / '\\')"
 export WINE_NS=$lab-client
 
 table=$out/table.txt
 : > "$table"
 
-# run_tests ARCH LABEL DLL OVERRIDE [ARGS]: each test in its own process
+# run_tests ARCH LABEL EXE DLL OVERRIDE [ARGS]: each test in its own process
 run_tests() {
-    local arch=$1 label=$2 dll=$3 override=$4 extra=${5:-} exe=tests/$1-windows/icmp_lab.exe t log
+    local arch=$1 label=$2 exe=$3 dll=$4 override=$5 extra=${6:-} t log
     for t in ${TESTS:-$(wine_in wine "$exe" --list 2>/dev/null | tr -d '\r')}; do
         log=$out/$arch-$label-$t.log
         ip -n "$WINE_NS" route flush cache    # forget path MTUs learnt by the previous test
@@ -109,16 +115,19 @@ for arch in ${ARCHS:-x86_64 i386}; do
     ran_archs="$ran_archs $arch"
     : > "$out/$arch-rows.txt"
     say "running $arch lab scenarios against our DLL and against Wine's builtin..."
-    run_tests "$arch" ours "dlls/iphlpapi/$arch-windows/iphlpapi.dll" "iphlpapi=n"
-    run_tests "$arch" builtin system ""
+    run_tests "$arch" ours "$exe" "dlls/iphlpapi/$arch-windows/iphlpapi.dll" "iphlpapi=n"
+    run_tests "$arch" builtin "$exe" system ""
     if [ "${UNPRIV:-1}" = 1 ]; then
         # the same, as nobody: Wine falls back to a Linux ping socket
         say "running $arch lab scenarios unprivileged (uid 65534, ping socket)..."
         in_lab client sysctl -qw net.ipv4.ping_group_range="0 2147483647"
-        export WINEPREFIX=$out/prefix-unpriv WINE_UID=65534
+        export WINEPREFIX=$share/prefix-unpriv WINE_UID=65534
         [ -d "$WINEPREFIX" ] || start_prefix
-        run_tests "$arch" ours-unpriv "dlls/iphlpapi/$arch-windows/iphlpapi.dll" "iphlpapi=n" --unpriv
-        run_tests "$arch" builtin-unpriv system "" --unpriv
+        mkdir -p "$share/$arch"
+        cp "$exe" "dlls/iphlpapi/$arch-windows/iphlpapi.dll" "$share/$arch/"
+        chmod -R a+rX "$share/$arch"
+        run_tests "$arch" ours-unpriv "$share/$arch/icmp_lab.exe" "$share/$arch/iphlpapi.dll" "iphlpapi=n" --unpriv
+        run_tests "$arch" builtin-unpriv "$share/$arch/icmp_lab.exe" system "" --unpriv
         unset WINE_UID
     fi
 done
