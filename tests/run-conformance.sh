@@ -109,8 +109,7 @@ ran_archs=""
 for arch in $archs; do
     exe=tests/$arch-windows/icmp_test.exe
     [ -f "$exe" ] || fail "$exe is not built (run make)"
-    # (wine exits 0 even when it cannot start a 32-bit program: look at the output)
-    if ! wine_in wine "$exe" --list 2>/dev/null | grep -q '^handles'; then
+    if ! wine_runs_arch "$exe" icmp_forwards; then
         say ""
         say "SKIPPED: $arch conformance tests: this Wine cannot run $arch programs (wine32 is not installed)"
         say ""

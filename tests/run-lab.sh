@@ -106,7 +106,7 @@ for arch in ${ARCHS:-x86_64 i386}; do
     [ -f "$exe" ] || fail "$exe is not built (run make)"
     export WINEPREFIX=$out/prefix
     [ -n "$ran_archs" ] || start_prefix
-    if ! wine_in wine "$exe" --list 2>/dev/null | grep -q '^ttl_expired'; then
+    if ! wine_runs_arch "$exe" ttl_expired; then
         say ""
         say "SKIPPED: $arch lab scenarios: this Wine cannot run $arch programs (wine32 is not installed)"
         say ""

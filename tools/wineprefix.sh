@@ -55,3 +55,10 @@ wine_server_ns() {
     fi
     echo "namespace $WINE_NS, wineserver $server_pid inside it"
 }
+
+# wine_runs_arch EXE NAME: whether this Wine can run EXE (which lists its
+# tests with --list, the first being NAME); wine exits 0 even when it cannot
+# start a 32-bit program, so the output decides
+wine_runs_arch() {
+    wine_in wine "$1" --list 2>/dev/null | tr -d '\r' | grep -qx "$2"
+}

@@ -73,6 +73,30 @@ DWORD WINAPI IcmpParseReplies( void *reply, DWORD reply_size )
     return count;
 }
 
+/* The checks on the request data both families make, after the address
+ * checks; an error code or 0. */
+static DWORD check_request( const void *request, WORD request_size )
+{
+    if (request_size > ICMP_MAX_DATA) return IP_GENERAL_FAILURE;
+    if (request_size && !request) return ERROR_INVALID_PARAMETER;
+    return 0;
+}
+
+/* Completes p with what both families pass the same way, and sends it. */
+static DWORD send_echo( struct echo_params *p, void *request, WORD request_size, void *reply, DWORD reply_size,
+                           DWORD timeout, HANDLE event, PIO_APC_ROUTINE apc, void *apc_context )
+{
+    p->data = request;
+    p->data_size = request_size;
+    p->reply = reply;
+    p->reply_size = reply_size;
+    p->timeout = timeout;
+    p->event = event;
+    p->apc = event ? NULL : apc;  /* with an event the APC is ignored */
+    p->apc_context = apc_context;
+    return echo_send( p );
+}
+
 /* ICMPV6_ECHO_REPLY: Status at offset 28 */
 DWORD WINAPI Icmp6ParseReplies( void *reply, DWORD reply_size )
 {
@@ -115,6 +139,7 @@ DWORD WINAPI Icmp6SendEcho2( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, v
                              IP_OPTION_INFORMATION *options, void *reply, DWORD reply_size, DWORD timeout )
 {
     struct echo_params p;
+    DWORD err;
 
     TRACE( "(%p, %p, %p, %p, %p, %p, %p, %u, %p, %p, %lu, %lu)\n", handle, event, apc, apc_context,
            src, dst, request, request_size, options, reply, reply_size, timeout );
@@ -135,14 +160,9 @@ DWORD WINAPI Icmp6SendEcho2( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, v
         SetLastError( ERROR_INVALID_NETNAME );
         return 0;
     }
-    if (request_size > ICMP_MAX_DATA)
+    if ((err = check_request( request, request_size )))
     {
-        SetLastError( IP_GENERAL_FAILURE );
-        return 0;
-    }
-    if (request_size && !request)
-    {
-        SetLastError( ERROR_INVALID_PARAMETER );
+        SetLastError( err );
         return 0;
     }
     if (options)
@@ -152,15 +172,7 @@ DWORD WINAPI Icmp6SendEcho2( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, v
         p.hop_limit_zero = !options->Ttl;
     }
     p.ipv6 = TRUE;
-    p.data = request;
-    p.data_size = request_size;
-    p.reply = reply;
-    p.reply_size = reply_size;
-    p.timeout = timeout;
-    p.event = event;
-    p.apc = event ? NULL : apc;
-    p.apc_context = apc_context;
-    return echo_send( &p );
+    return send_echo( &p, request, request_size, reply, reply_size, timeout, event, apc, apc_context );
 }
 
 DWORD WINAPI IcmpSendEcho2Ex( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, void *apc_context,
@@ -168,6 +180,7 @@ DWORD WINAPI IcmpSendEcho2Ex( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, 
                               IP_OPTION_INFORMATION *options, void *reply, DWORD reply_size, DWORD timeout )
 {
     struct echo_params p;
+    DWORD err;
 
     TRACE( "(%p, %p, %p, %p, %#lx, %#lx, %p, %u, %p, %p, %lu, %lu)\n", handle, event, apc, apc_context,
            src, dst, request, request_size, options, reply, reply_size, timeout );
@@ -182,14 +195,9 @@ DWORD WINAPI IcmpSendEcho2Ex( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, 
         SetLastError( ERROR_INVALID_NETNAME );
         return 0;
     }
-    if (request_size > ICMP_MAX_DATA)
+    if ((err = check_request( request, request_size )))
     {
-        SetLastError( IP_GENERAL_FAILURE );
-        return 0;
-    }
-    if (request_size && !request)
-    {
-        SetLastError( ERROR_INVALID_PARAMETER );
+        SetLastError( err );
         return 0;
     }
 
@@ -218,15 +226,7 @@ DWORD WINAPI IcmpSendEcho2Ex( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, 
     }
     p.src = src;
     p.dst = dst;
-    p.data = request;
-    p.data_size = request_size;
-    p.reply = reply;
-    p.reply_size = reply_size;
-    p.timeout = timeout;
-    p.event = event;
-    p.apc = event ? NULL : apc;  /* with an event the APC is ignored */
-    p.apc_context = apc_context;
-    return echo_send( &p );
+    return send_echo( &p, request, request_size, reply, reply_size, timeout, event, apc, apc_context );
 }
 
 DWORD WINAPI IcmpSendEcho2( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, void *apc_context,
