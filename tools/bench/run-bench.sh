@@ -1,7 +1,8 @@
 #!/bin/bash
 # make bench: the benchmark scenarios (tools/bench/icmpbench.c) in the network
 # lab (tools/netlab/netlab), against our DLL and Wine's builtin in the same
-# run, with a native raw-socket loop (labtool ping) as the floor. Each
+# run, with Linux's own ping (flood mode: the next echo as soon as the reply
+# is in) and a native raw-socket loop (labtool ping) as the floor. Each
 # scenario runs RUNS times (default 5), ours and the builtin alternating, each
 # in its own process; medians are over runs, and the ratio ours/builtin is
 # taken pairwise within each run, then its median. Prints a table and writes
@@ -26,6 +27,7 @@ cleanup() {
 [ "$(id -u)" = 0 ] || fail "the benchmark runs in the network lab and needs root"
 exe=tools/bench/x86_64-windows/icmpbench.exe
 [ -f "$exe" ] && [ -x tools/netlab/labtool ] || fail "not built (run make)"
+command -v ping >/dev/null || fail "Linux ping is missing (tools/install-deps.sh installs iputils-ping)"
 rm -rf "$out"
 mkdir -p "$out" bench
 trap cleanup EXIT
@@ -48,6 +50,10 @@ for run in $(seq 1 "$runs"); do
     # "ping: N/N replies, median X us, p90 Y us"
     set -- $line
     echo "$run native seq median=${5} p90=${8}" >> "$raw"
+    # ping -f: "rtt min/avg/max/mdev = a/b/c/d ms, ipg/ewma g/e ms"
+    line=$(ip netns exec "$WINE_NS" ping -f -q -c 2000 198.18.3.2 | grep '^rtt')
+    echo "$run native ping-flood per_echo=$(echo "$line" | awk -F'[ /]+' '{ for (i = 1; i <= NF; i++) if ($i == "ipg") print $(i + 2) * 1000 }')" \
+         "rtt_avg=$(echo "$line" | awk -F'[ /]+' '{ print $8 * 1000 }')" >> "$raw"
     for s in $scenarios; do
         for impl in ours builtin; do
             if [ $impl = ours ]; then dll=dlls/iphlpapi/x86_64-windows/iphlpapi.dll ov=iphlpapi=n; else dll=system ov=""; fi
@@ -97,7 +103,7 @@ say ""
 say "== benchmark: medians over $runs runs (p90 in brackets); ratio = median of per-run ours/builtin =="
 printf '%-18s %-20s %-22s %-22s %-14s %s\n' scenario metric ours builtin native ratio
 while read -r s key om op bm bp nm np ratio; do
-    case $key in ok|requests|accepted|median|p90|per_request|completed|replies|timed_out|last_end_ms|end_min_ms|end_max_ms|\
+    case $key in per_echo|rtt_avg|ok|requests|accepted|median|p90|per_request|completed|replies|timed_out|last_end_ms|end_min_ms|end_max_ms|\
                  end_median_ms|threads_peak|threads_before|private_per_request|per_second|echoes|total_ms|failed) ;; *) continue ;; esac
     native="-"
     [ "$nm" != "-" ] && native="$nm [$np]"
