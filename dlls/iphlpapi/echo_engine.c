@@ -780,35 +780,17 @@ static DWORD CALLBACK receive_thread( void *arg )
     return 0;
 }
 
-/* Starts the engine with the socket for this first request (cs held). */
-static DWORD engine_start( const struct echo_params *p )
+/* Starts the engine once its first socket is open: pending table, wake-up
+ * event, receive thread (cs held). */
+static DWORD engine_start( void )
 {
-    struct icmp_socket *sock;
     HMODULE pinned;
     HANDLE thread;
-    WSADATA wsa;
-    DWORD err;
 
-    if (engine.started) return 0;
-    if ((err = WSAStartup( MAKEWORD(2, 2), &wsa ))) return err;
-    if ((err = socket_open( p->ipv6 ? &ipv6_ops : &ipv4_ops, p, &sock )))
-    {
-        WSACleanup();
-        return err;
-    }
     if (!engine.pending && !(engine.pending = HeapAlloc( GetProcessHeap(), HEAP_ZERO_MEMORY,
                                                          SEQ_SPACE * sizeof(*engine.pending) )))
-    {
-        socket_free( sock );
         return ERROR_NOT_ENOUGH_MEMORY;
-    }
-    if (!(engine.wake = CreateEventW( NULL, FALSE, FALSE, NULL )))
-    {
-        socket_free( sock );
-        return GetLastError();
-    }
-    engine.sockets[0] = sock;
-    engine.socket_count = 1;
+    if (!engine.wake && !(engine.wake = CreateEventW( NULL, FALSE, FALSE, NULL ))) return GetLastError();
     engine.id = (USHORT)GetCurrentProcessId();
     engine.next_seq = (USHORT)(GetTickCount() ^ (GetCurrentProcessId() << 4));
     engine.wake_at = ~(ULONGLONG)0;
@@ -816,24 +798,21 @@ static DWORD engine_start( const struct echo_params *p )
     /* the receive thread and queued APCs run our code: stay loaded */
     GetModuleHandleExW( GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
                         (const WCHAR *)module, &pinned );
-    if (!(thread = CreateThread( NULL, 0, receive_thread, NULL, 0, NULL )))
-    {
-        err = GetLastError();
-        engine.socket_count = 0;
-        socket_free( sock );
-        CloseHandle( engine.wake );
-        return err;
-    }
+    if (!(thread = CreateThread( NULL, 0, receive_thread, NULL, 0, NULL ))) return GetLastError();
     CloseHandle( thread );
     engine.started = TRUE;
     TRACE( "engine started, id %#x\n", engine.id );
     return 0;
 }
 
-/* Finds or opens the socket for a family and source address (cs held). */
+/* Finds or opens the socket for a family and source address, starting the
+ * engine with the first one (cs held). */
 static DWORD get_socket( const struct family_ops *ops, const struct echo_params *p, struct icmp_socket **ret )
 {
+    static BOOL wsa_started;
+    struct icmp_socket *sock = NULL;
     unsigned int i;
+    WSADATA wsa;
     DWORD err;
 
     for (i = 0; i < engine.socket_count; i++)
@@ -844,8 +823,18 @@ static DWORD get_socket( const struct family_ops *ops, const struct echo_params 
         return 0;
     }
     if (engine.socket_count == MAX_SOCKETS) return IP_NO_RESOURCES;
-    if ((err = socket_open( ops, p, ret ))) return err;
-    engine.sockets[engine.socket_count++] = *ret;
+    if (!wsa_started)
+    {
+        if ((err = WSAStartup( MAKEWORD(2, 2), &wsa ))) return err;
+        wsa_started = TRUE;
+    }
+    if ((err = socket_open( ops, p, &sock ))) return err;
+    if (!engine.started && (err = engine_start()))
+    {
+        socket_free( sock );
+        return err;
+    }
+    engine.sockets[engine.socket_count++] = *ret = sock;
     SetEvent( engine.wake );  /* the receive thread listens on it from now on */
     return 0;
 }
@@ -919,16 +908,15 @@ static DWORD send_request( struct icmp_socket *sock, struct echo_request *req, c
 
 DWORD echo_send( const struct echo_params *p )
 {
+    const struct family_ops *ops = p->ipv6 ? &ipv6_ops : &ipv4_ops;
     struct icmp_socket *sock;
     struct echo_request sync_req, *req;
     DWORD err;
 
     /* the source is checked by binding the raw socket we send from (cached
      * per source): Wine's UDP bind accepts addresses that are not local */
-    const struct family_ops *ops = p->ipv6 ? &ipv6_ops : &ipv4_ops;
-
     EnterCriticalSection( &engine.cs );
-    if (!(err = engine_start( p ))) err = get_socket( ops, p, &sock );
+    err = get_socket( ops, p, &sock );
     LeaveCriticalSection( &engine.cs );
     if (err == ERROR_INVALID_NETNAME)
     {
