@@ -8,44 +8,34 @@
  * 16 threads x 2,000 requests, 100,000 requests for the leak test); the
  * suite runner uses a size that fits CI. Only loopback addresses are used;
  * with --lab, 127.0.0.3 is silent.
+ *
+ * Copyright 2026 the icmp-echo authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <winsock2.h>
-#include <windows.h>
-#include <winternl.h>
+#include "icmp_common.h"
 #include <tlhelp32.h>
 #include <psapi.h>
-#include <iphlpapi.h>
-#include <icmpapi.h>
-
-#include "wintest.h"
-#include "target_dll.h"
 #include "proc_stats.h"
-
-typedef HANDLE (WINAPI *fnIcmpCreateFile)(void);
-typedef BOOL (WINAPI *fnIcmpCloseHandle)(HANDLE);
-typedef DWORD (WINAPI *fnIcmpSendEcho2)(HANDLE, HANDLE, PIO_APC_ROUTINE, void *, IPAddr, void *, WORD,
-                                        IP_OPTION_INFORMATION *, void *, DWORD, DWORD);
-static fnIcmpCreateFile pIcmpCreateFile;
-static fnIcmpCloseHandle pIcmpCloseHandle;
-static fnIcmpSendEcho2 pIcmpSendEcho2;
 
 static int lab, scale = 1;
 static const char *dll_arg = "system", *self_path;
-#define REPLY_SIZE ((DWORD)sizeof(ICMP_ECHO_REPLY))
-#define LOCALHOST htonl( 0x7f000001 )
-#define LOCALHOST2 htonl( 0x7f000002 )
-#define SILENT htonl( 0x7f000003 )
+#define LOCALHOST2 addr( "127.0.0.2" )
+#define SILENT     addr( "127.0.0.3" )
 
 static int count( int full ) { return full / scale > 0 ? full / scale : 1; }
-
-static void fill( BYTE *p, size_t n, unsigned int seed )
-{
-    size_t i;
-    for (i = 0; i < n; i++) p[i] = (BYTE)(seed * 131 + i * 7 + (seed >> 8));
-}
 
 static DWORD sync_echo( HANDLE h, IPAddr dst, BYTE *data, WORD size, UCHAR ttl, BYTE *buf, DWORD buf_size )
 {
@@ -78,7 +68,7 @@ static DWORD CALLBACK shared_handle_worker( void *arg )
     for (i = 0; i < w->n; i++)
     {
         WORD size = (WORD)(16 + (w->id * 5 + i) % 84);
-        fill( data, size, w->id << 16 | i );
+        fill_payload( data, size, w->id << 16 | i );
         if (sync_echo( w->h, (i & 1) ? LOCALHOST : LOCALHOST2, data, size, (UCHAR)(1 + (w->id + i) % 255), buf,
                        sizeof(buf) ) == 1 && reply_is( buf, data, size ))
             w->good++;
@@ -172,7 +162,7 @@ static DWORD CALLBACK mixed_event_worker( void *arg )
 
     for (i = 0; i < m->n; i++)
     {
-        fill( r->data, sizeof(r->data), m->id << 16 | i );
+        fill_payload( r->data, sizeof(r->data), m->id << 16 | i );
         if (!pIcmpSendEcho2( m->h, event, NULL, NULL, LOCALHOST, r->data, sizeof(r->data), NULL, r->buf,
                              sizeof(r->buf), 5000 ) && GetLastError() == ERROR_IO_PENDING &&
             WaitForSingleObject( event, 10000 ) == WAIT_OBJECT_0 && reply_is( r->buf, r->data, sizeof(r->data) ))
@@ -194,7 +184,7 @@ static DWORD CALLBACK mixed_apc_worker( void *arg )
         for (j = 0; j < batch; j++)
         {
             r[j].calls = 0;
-            fill( r[j].data, sizeof(r[j].data), m->id << 16 | (i + j) );
+            fill_payload( r[j].data, sizeof(r[j].data), m->id << 16 | (i + j) );
             pIcmpSendEcho2( m->h, NULL, counting_apc, &r[j], LOCALHOST2, r[j].data, sizeof(r[j].data), NULL,
                             r[j].buf, sizeof(r[j].buf), 5000 );
         }
@@ -253,7 +243,7 @@ static void test_close_with_pending( void )
 
     for (i = 0; i < n; i++)
     {
-        fill( r[i].data, sizeof(r[i].data), 7000 + i );
+        fill_payload( r[i].data, sizeof(r[i].data), 7000 + i );
         r[i].expect_timeout = lab && (i % 2);
         if (!pIcmpSendEcho2( h, NULL, counting_apc, &r[i], r[i].expect_timeout ? SILENT : LOCALHOST, r[i].data,
                              sizeof(r[i].data), NULL, r[i].buf, sizeof(r[i].buf), 800 ) &&
@@ -310,7 +300,7 @@ static void test_thread_exit_with_apcs( void )
     SleepEx( 800, TRUE );
     for (i = 0; i < 50 * 8; i++) calls += r[i].calls;
     ok( calls == 0, "%d APCs ran although their threads had exited\n", calls );
-    fill( data, sizeof(data), 99 );
+    fill_payload( data, sizeof(data), 99 );
     ok( sync_echo( h, LOCALHOST, data, sizeof(data), 0, buf, sizeof(buf) ) == 1 && reply_is( buf, data, sizeof(data) ),
         "the engine does not answer any more\n" );
     pIcmpCloseHandle( h );
@@ -327,7 +317,7 @@ static DWORD CALLBACK sender_on_shared( void *arg )
     LONG *bad = arg;
     unsigned int i = 0;
 
-    fill( data, sizeof(data), 5 );
+    fill_payload( data, sizeof(data), 5 );
     while (!stop_flag)
     {
         DWORD ret = sync_echo( shared_handles[i++ % 8], LOCALHOST, data, sizeof(data), 0, buf, sizeof(buf) );
@@ -445,7 +435,7 @@ static int child_isolation( int seed )
 
     for (i = 0; i < n; i++)
     {
-        fill( data, sizeof(data), seed * 100000 + i );
+        fill_payload( data, sizeof(data), seed * 100000 + i );
         if (sync_echo( h, LOCALHOST, data, sizeof(data), 0, buf, sizeof(buf) ) == 1 && reply_is( buf, data, sizeof(data) ))
             good++;
     }
@@ -511,7 +501,7 @@ static int leak_round( HANDLE h, int n )
         for (j = 0; j < BATCH; j++)
         {
             r[j].calls = 0;
-            fill( r[j].data, 16, i + j );
+            fill_payload( r[j].data, 16, i + j );
             switch (j % 3)
             {
             case 0:
@@ -614,10 +604,7 @@ int main( int argc, char **argv )
     }
     if (!target_load( dll_arg, &t )) return 2;
     if (!child_exit && !child_iso) target_describe( &t, stdout );
-    pIcmpCreateFile = (fnIcmpCreateFile)GetProcAddress( t.module, "IcmpCreateFile" );
-    pIcmpCloseHandle = (fnIcmpCloseHandle)GetProcAddress( t.module, "IcmpCloseHandle" );
-    pIcmpSendEcho2 = (fnIcmpSendEcho2)GetProcAddress( t.module, "IcmpSendEcho2" );
-    if (!pIcmpCreateFile || !pIcmpCloseHandle || !pIcmpSendEcho2) return 2;
+    if (!load_icmp_exports( NULL, t.module )) return 2;
     if (child_exit) return child_exit_pending();
     if (child_iso) return child_isolation( child_iso );
     return winetest_main( argc, argv, tests, ARRAY_SIZE(tests), only );

@@ -23,7 +23,6 @@ export WINEDEBUG=-all
 export WINEARCH=win64
 unset DISPLAY WAYLAND_DISPLAY WINEDLLOVERRIDES
 passed=0 failed=0
-ns=""
 . tools/wineprefix.sh
 
 check() {  # description, then a command that must succeed
@@ -31,20 +30,12 @@ check() {  # description, then a command that must succeed
     if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "run-dropin: FAILED: $what"; fi
 }
 fail_setup() { echo "run-dropin: $*" >&2; exit 1; }
-cleanup() {
-    wine_stop
-    [ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
-}
-trap cleanup EXIT
+trap wine_cleanup EXIT
 trap 'exit 130' INT TERM
 
 rm -rf "$out"
 mkdir -p "$out"
-if [ "$(id -u)" = 0 ] && ip netns add "icmpdrop-$$" 2>/dev/null; then
-    ns="icmpdrop-$$"
-    ip netns exec "$ns" ip link set lo up
-    export WINE_NS=$ns
-fi
+wine_private_ns icmpdrop || true   # as root, in its own namespace
 w() { wine_in "$@"; }
 
 # ---- refusals ----
@@ -83,8 +74,8 @@ check "override set" grep -qi '"\?iphlpapi"\?.*native,builtin' "$out/state-insta
 # ---- Wine's own ping goes through our DLL ----
 WINEDEBUG=-all,+icmp w wine ping -n 3 127.0.0.1 > "$out/ping.txt" 2>&1
 check "wine ping: 3 replies" test "$(tr -d '\r' < "$out/ping.txt" | grep -c '^Reply from 127.0.0.1')" = 3
-check "wine ping: our traces for 3 requests" test "$(grep -c 'trace:icmp:send_request' "$out/ping.txt")" = 3
-check "wine ping: 3 completions traced" test "$(grep -c 'trace:icmp:complete seq .* status 0' "$out/ping.txt")" = 3
+check "wine ping: our traces for 3 requests" test "$(grep -c "$ICMP_TRACE_SENT" "$out/ping.txt")" = 3
+check "wine ping: 3 completions traced" test "$(grep -c "$ICMP_TRACE_DONE status 0," "$out/ping.txt")" = 3
 
 # ---- everything else still answers the same, through the forwards ----
 w wine tests/x86_64-windows/iphlp_dump.exe > "$out/dump-installed.txt" 2>&1
@@ -110,7 +101,7 @@ check "... which is not Wine's builtin" bash -c "! grep -q '(Wine builtin)' '$ou
 w wineboot -u > "$out/wineboot-u.log" 2>&1
 check "ours survives wineboot -u" cmp -s dlls/iphlpapi/x86_64-windows/iphlpapi.dll "$WINEPREFIX/drive_c/windows/system32/iphlpapi.dll"
 WINEDEBUG=-all,+icmp w wine ping -n 1 127.0.0.1 > "$out/ping-after-update.txt" 2>&1
-check "wine ping still ours after wineboot -u" grep -q 'trace:icmp:complete' "$out/ping-after-update.txt"
+check "wine ping still ours after wineboot -u" grep -q "$ICMP_TRACE_DONE" "$out/ping-after-update.txt"
 
 # ---- uninstall ----
 check "uninstall" w tools/prefix-install.sh uninstall
@@ -126,6 +117,6 @@ if [ "$failed" != 0 ]; then
 fi
 echo "drop-in: $passed passed, $failed failed"
 trap - EXIT
-cleanup
+wine_cleanup
 [ "$failed" = 0 ] && rm -rf "$out"
 [ "$failed" = 0 ]

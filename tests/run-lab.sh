@@ -82,13 +82,19 @@ table=$out/table.txt
 
 # run_tests ARCH LABEL EXE DLL OVERRIDE [ARGS]: each test in its own process
 run_tests() {
-    local arch=$1 label=$2 exe=$3 dll=$4 override=$5 extra=${6:-} t log
+    local arch=$1 label=$2 exe=$3 dll=$4 override=$5 extra=${6:-} t log rc
     for t in ${TESTS:-$(wine_in wine "$exe" --list 2>/dev/null | tr -d '\r')}; do
         log=$out/$arch-$label-$t.log
         ip -n "$WINE_NS" route flush cache    # forget path MTUs learnt by the previous test
         WINEDLLOVERRIDES=$override wine_in timeout "${TEST_TIMEOUT:-120}" wine "$exe" --dll "$dll" \
             --capture "$capture" $extra "$t" > "$log" 2>&1
-        record "$arch" "$t" "$label" "$log" $?
+        rc=$?
+        record "$arch" "$t" "$label" "$log" $rc
+        if [ $rc = 124 ]; then   # a clean slate for the next test, in the lab again
+            say "  (a test hung: restarting the prefix's wineserver)"
+            wine_restart
+            where=$(wine_server_ns) || fail "$where"
+        fi
         tr -d '\r' < "$log" | grep '^row: ' | sed "s/^row: /$label /" >> "$out/$arch-rows.txt"
     done
 }
@@ -134,26 +140,11 @@ done
 [ -n "$ran_archs" ] || fail "no architecture could run"
 
 # ---- report ----
-ours_passed=0 ours_failed=0 ours_skipped=0
-cell() {  # arch test label -> passed/failed/skipped, CRASHED, HUNG or -
-    awk -v a="$1" -v t="$2" -v l="$3" '$1 == a && $2 == t && $3 == l {
-        if ($4 == "crashed") print ($5 == "rc=124" ? "HUNG" : "CRASHED(" $5 ")"); else print $4 "/" $5 "/" $7; f = 1 }
-        END { if (!f) print "-" }' "$table"
-}
 for arch in $ran_archs; do
     say ""
     say "== $arch: lab scenarios (passed/failed/skipped) =="
-    printf '%-18s %-12s %-12s %-14s %-14s\n' test ours builtin ours-unpriv builtin-unpriv
-    for t in $(awk -v a="$arch" '$1 == a && $3 == "ours" {print $2}' "$table"); do
-        printf '%-18s %-12s %-12s %-14s %-14s\n' "$t" "$(cell "$arch" "$t" ours)" "$(cell "$arch" "$t" builtin)" \
-            "$(cell "$arch" "$t" ours-unpriv)" "$(cell "$arch" "$t" builtin-unpriv)"
-    done
-    while read -r a t label p f todo sk; do
-        [ "$a" = "$arch" ] || continue
-        case $label in ours|ours-unpriv) ;; *) continue ;; esac
-        if [ "$p" = crashed ]; then ours_failed=$((ours_failed + 1))
-        else ours_passed=$((ours_passed + p)); ours_failed=$((ours_failed + f)); ours_skipped=$((ours_skipped + sk)); fi
-    done < "$table"
+    results_table "$arch" ours builtin ours-unpriv builtin-unpriv
+    results_add "$arch" ours ours-unpriv
 
     for mode in "" -unpriv; do
         say ""
@@ -180,25 +171,18 @@ for arch in $ran_archs; do
             }' "$out/$arch-rows.txt"
     done
     say ""
-    say "-- $arch: checks our DLL fails --"
-    for f in "$out/$arch-ours-"*.log "$out/$arch-ours-unpriv-"*.log; do
-        [ -f "$f" ] || continue
-        t=${f#$out/$arch-}; t=${t%.log}
-        tr -d '\r' < "$f" | grep -E 'Test failed|Test succeeded inside todo|Tests skipped' | sed "s/^/  [$t] /" | sort -u
-    done
+    say "-- $arch: checks our DLL fails or skips --"
+    results_lines "$RESULTS_NOT_PASSED" "$out/$arch-" "$out/$arch-ours-"*.log
     say ""
     say "-- $arch: checks Wine's builtin fails (ours passes them unless listed above) --"
-    for f in "$out/$arch-builtin-"*.log; do
-        t=${f#$out/$arch-}; t=${t%.log}
-        tr -d '\r' < "$f" | grep -E 'Test failed|Test succeeded inside todo' | sed "s/^/  [$t] /" | sort -u | head -12
-    done
+    results_lines "$RESULTS_FAILED" "$out/$arch-" "$out/$arch-builtin-"*.log | head -60
 done
 say ""
 say "hostile packets: $(grep -c '^inject: request' "$out/injector.log") attacked requests," \
     "$(awk '/^inject: request/ {n += $(NF-1)} END {print n + 0}' "$out/injector.log") packets sent;" \
     "$(ls "$out/forged" | wc -l) kinds saved in $out/forged;" \
     "$(ls "$out/received" | wc -l) kinds of packets received by the client saved in $out/received"
-say "lab (our DLL:$ran_archs): $ours_passed passed, $ours_failed failed, $ours_skipped skipped"
-if [ "$ours_failed" != 0 ]; then say "logs: $out"; exit 1; fi
+say "lab (our DLL:$ran_archs): $results_passed passed, $results_failed failed, $results_skipped skipped"
+if [ "$results_failed" != 0 ]; then say "logs: $out"; exit 1; fi
 [ "${KEEP_LOGS:-0}" = 1 ] || rm -f "$out"/*.log
 exit 0

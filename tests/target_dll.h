@@ -6,6 +6,22 @@
  * WINEDLLOVERRIDES=iphlpapi=n, or Wine silently maps its builtin instead, so
  * the mapped image's PE headers are compared with the file's and a mismatch
  * is an error.
+ *
+ * Copyright 2026 the icmp-echo authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 #ifndef TARGET_DLL_H
 #define TARGET_DLL_H
@@ -13,6 +29,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <windows.h>
+
+/* Whether the implementation under test is Wine's builtin iphlpapi.dll: its
+ * known failures are marked todo_builtin (flaky_builtin when they come and
+ * go), the way Wine's tests mark Wine's own with todo_wine. */
+static int target_is_builtin;
+#define todo_builtin  todo_if( target_is_builtin )
+#define flaky_builtin flaky_if( target_is_builtin )
 
 struct target_dll
 {
@@ -88,6 +111,7 @@ static int target_load( const char *spec, struct target_dll *t )
     }
     GetModuleFileNameA( t->module, t->path, sizeof(t->path) );
     t->wine_builtin = !memcmp( (const BYTE *)t->module + 0x40, "Wine builtin DLL", 16 );
+    target_is_builtin = t->wine_builtin;
     if (!t->is_system && !target_matches_file( t->module, full, why, sizeof(why) ))
     {
         fprintf( stderr, "%s was not the DLL mapped: %s\n", full, why );

@@ -1,12 +1,16 @@
 /*
  * A small Wine-style test harness for Windows programs (Wine's test.h is not
- * packaged). It provides ok(), skip(), trace(), todo_wine, todo_if() and
- * broken() with Wine's semantics and output lines:
+ * packaged). It provides ok(), skip(), trace(), todo_wine, todo_if(),
+ * flaky_if() and broken() with Wine's semantics and output lines:
  *
  *   file.c:123: Test failed: message
  *   file.c:123: Test marked todo: message
  *   file.c:123: Test succeeded inside todo block: message
+ *   file.c:123: Test marked flaky: message
  *   file.c:123: Tests skipped: message
+ *
+ * todo: a known failure (one that passes is a failure); flaky: a check that
+ * fails only sometimes (a failure is reported, and not counted as one).
  *
  * A test program defines START_TEST-style functions and a table of them:
  *
@@ -16,6 +20,22 @@
  * Each test prints "summary: <name> <passed> <failed> <todo> <skipped>" and the
  * program ends with the line "N passed, N failed, N skipped".
  * Counters are atomic: ok() may be called from any thread.
+ *
+ * Copyright 2026 the icmp-echo authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 #ifndef WINTEST_H
 #define WINTEST_H
@@ -42,6 +62,7 @@ static LONG winetest_test_passed, winetest_test_failed, winetest_test_todo, wine
 static int winetest_debug = 1;
 static int winetest_on_wine = -1;
 static DWORD winetest_todo_tls = TLS_OUT_OF_INDEXES;   /* todo depth of the current thread */
+static DWORD winetest_flaky_tls = TLS_OUT_OF_INDEXES;  /* flaky depth of the current thread */
 static const char *winetest_current;
 static CRITICAL_SECTION winetest_print_cs;
 
@@ -54,7 +75,11 @@ static volatile int winetest_line;
 static WINETEST_UNUSED int winetest_running_on_wine( void )
 {
     if (winetest_on_wine < 0)
+    {
+        DWORD err = GetLastError();
         winetest_on_wine = GetProcAddress( GetModuleHandleA( "ntdll.dll" ), "wine_get_version" ) != NULL;
+        SetLastError( err );
+    }
     return winetest_on_wine;
 }
 
@@ -71,44 +96,83 @@ static void winetest_print( const char *kind, const char *fmt, va_list args )
     LeaveCriticalSection( &winetest_print_cs );
 }
 
-static int winetest_in_todo( void )
+/* todo_if() and flaky_if() blocks nest: a thread's marks of one kind are a
+ * stack of bits in a TLS slot; the top bit tells the block's for loop to
+ * run its body once */
+#define WINETEST_LOOP_BIT ((ULONG_PTR)1 << (sizeof(ULONG_PTR) * 8 - 1))
+
+/* (TlsGetValue clears the last error, which the checks inside are about to read) */
+static ULONG_PTR winetest_get_marks( DWORD tls )
 {
-    return winetest_todo_tls != TLS_OUT_OF_INDEXES && TlsGetValue( winetest_todo_tls ) != NULL;
+    DWORD err = GetLastError();
+    ULONG_PTR marks = tls == TLS_OUT_OF_INDEXES ? 0 : (ULONG_PTR)TlsGetValue( tls );
+    SetLastError( err );
+    return marks;
+}
+
+static void winetest_set_marks( DWORD tls, ULONG_PTR marks )
+{
+    DWORD err = GetLastError();
+    TlsSetValue( tls, (void *)marks );
+    SetLastError( err );
+}
+
+static int winetest_marked( DWORD tls )
+{
+    return (winetest_get_marks( tls ) & ~WINETEST_LOOP_BIT) != 0;
+}
+
+static WINETEST_UNUSED void winetest_push_mark( DWORD tls, int on )
+{
+    ULONG_PTR depth = winetest_get_marks( tls ) & ~WINETEST_LOOP_BIT;
+    winetest_set_marks( tls, (depth << 1) | (on ? 1 : 0) | WINETEST_LOOP_BIT );
+}
+
+static WINETEST_UNUSED int winetest_loop_mark( DWORD tls )
+{
+    ULONG_PTR depth = winetest_get_marks( tls );
+    if (!(depth & WINETEST_LOOP_BIT)) return 0;
+    winetest_set_marks( tls, depth & ~WINETEST_LOOP_BIT );
+    return 1;
+}
+
+static WINETEST_UNUSED void winetest_pop_mark( DWORD tls )
+{
+    winetest_set_marks( tls, (winetest_get_marks( tls ) & ~WINETEST_LOOP_BIT) >> 1 );
 }
 
 static int winetest_ok( int condition, const char *fmt, ... )
 {
+    LONG *total = &winetest_passed, *this_test = &winetest_test_passed;
+    const char *kind = "Test succeeded";
+    int show = winetest_debug > 1;
     va_list args;
 
-    va_start( args, fmt );
-    if (winetest_in_todo())
+    if (!condition && winetest_marked( winetest_flaky_tls ))
     {
-        if (condition)
-        {
-            winetest_print( "Test succeeded inside todo block", fmt, args );
-            InterlockedIncrement( &winetest_failed );
-            InterlockedIncrement( &winetest_test_failed );
-        }
-        else
-        {
-            if (winetest_debug > 0) winetest_print( "Test marked todo", fmt, args );
-            InterlockedIncrement( &winetest_todo );
-            InterlockedIncrement( &winetest_test_todo );
-        }
+        kind = "Test marked flaky";
+        total = &winetest_todo, this_test = &winetest_test_todo, show = 1;
+    }
+    else if (winetest_marked( winetest_todo_tls ))
+    {
+        if (condition) kind = "Test succeeded inside todo block", total = &winetest_failed,
+                       this_test = &winetest_test_failed, show = 1;
+        else kind = "Test marked todo", total = &winetest_todo, this_test = &winetest_test_todo,
+             show = winetest_debug > 0;
     }
     else if (!condition)
     {
-        winetest_print( "Test failed", fmt, args );
-        InterlockedIncrement( &winetest_failed );
-        InterlockedIncrement( &winetest_test_failed );
+        kind = "Test failed";
+        total = &winetest_failed, this_test = &winetest_test_failed, show = 1;
     }
-    else
+    if (show)
     {
-        if (winetest_debug > 1) winetest_print( "Test succeeded", fmt, args );
-        InterlockedIncrement( &winetest_passed );
-        InterlockedIncrement( &winetest_test_passed );
+        va_start( args, fmt );
+        winetest_print( kind, fmt, args );
+        va_end( args );
     }
-    va_end( args );
+    InterlockedIncrement( total );
+    InterlockedIncrement( this_test );
     return condition;
 }
 
@@ -131,26 +195,6 @@ static WINETEST_UNUSED void winetest_trace( const char *fmt, ... )
     va_end( args );
 }
 
-static WINETEST_UNUSED void winetest_start_todo( int is_todo )
-{
-    ULONG_PTR depth = (ULONG_PTR)TlsGetValue( winetest_todo_tls );
-    TlsSetValue( winetest_todo_tls, (void *)((depth << 1) | (is_todo ? 1 : 0)) );
-}
-
-static WINETEST_UNUSED int winetest_loop_todo( void )
-{
-    ULONG_PTR depth = (ULONG_PTR)TlsGetValue( winetest_todo_tls );
-    int first = !(depth & 0x80000000u);
-    if (first) TlsSetValue( winetest_todo_tls, (void *)(depth | 0x80000000u) );
-    return first;
-}
-
-static WINETEST_UNUSED void winetest_end_todo( void )
-{
-    ULONG_PTR depth = (ULONG_PTR)TlsGetValue( winetest_todo_tls ) & ~(ULONG_PTR)0x80000000u;
-    TlsSetValue( winetest_todo_tls, (void *)(depth >> 1) );
-}
-
 /* broken(): an outcome accepted on Windows only (never under Wine) */
 static WINETEST_UNUSED int winetest_broken( int condition )
 {
@@ -161,8 +205,11 @@ static WINETEST_UNUSED int winetest_broken( int condition )
 #define skip       (winetest_file = __FILE__, winetest_line = __LINE__), winetest_skip
 #define trace      (winetest_file = __FILE__, winetest_line = __LINE__), winetest_trace
 #define broken(x)  winetest_broken(!!(x))
-#define todo_if(c) for (winetest_start_todo( (c) ); winetest_loop_todo(); winetest_end_todo())
+#define todo_if(c) for (winetest_push_mark( winetest_todo_tls, (c) ); winetest_loop_mark( winetest_todo_tls ); \
+                        winetest_pop_mark( winetest_todo_tls ))
 #define todo_wine  todo_if( winetest_running_on_wine() )
+#define flaky_if(c) for (winetest_push_mark( winetest_flaky_tls, (c) ); winetest_loop_mark( winetest_flaky_tls ); \
+                         winetest_pop_mark( winetest_flaky_tls ))
 
 static WINETEST_UNUSED int winetest_main( int argc, char **argv, const struct winetest_entry *tests, int count,
                           const char *only )
@@ -171,6 +218,7 @@ static WINETEST_UNUSED int winetest_main( int argc, char **argv, const struct wi
 
     InitializeCriticalSection( &winetest_print_cs );
     winetest_todo_tls = TlsAlloc();
+    winetest_flaky_tls = TlsAlloc();
     if (getenv( "WINETEST_DEBUG" )) winetest_debug = atoi( getenv( "WINETEST_DEBUG" ) );
 
     for (i = 0; i < count; i++)

@@ -39,7 +39,7 @@ else
     WINEDEBUG=-all,+icmp wine ping "$@" 2>"$trace" || status=$?
 fi
 [ "${ICMP_TRACE:-0}" = 1 ] && grep 'trace:icmp' "$trace"
-requests=$(grep -c 'trace:icmp:send_request' "$trace" || true)
+requests=$(grep -c "$ICMP_TRACE_SENT" "$trace" || true)
 echo
 echo "our iphlpapi.dll handled $requests echo requests (WINEDEBUG=+icmp traces in $trace)"
 [ "$requests" -gt 0 ] || { echo "run-ping: no request went through our DLL" >&2; exit 1; }

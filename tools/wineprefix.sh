@@ -4,6 +4,11 @@
 # started there); with WINE_UID set (root only), as that user, whose prefix
 # and HOME ($WINEPREFIX.home) it then owns.
 
+# The trace lines our DLL writes with WINEDEBUG=+icmp for each request it
+# sends and each it completes: stable tags, whatever function writes them.
+ICMP_TRACE_SENT='trace:icmp:[a-z_0-9]* sending seq [0-9]*:'
+ICMP_TRACE_DONE='trace:icmp:[a-z_0-9]* completed seq [0-9]*:'
+
 wine_in() {  # CMD...: runs CMD, inside $WINE_NS and as $WINE_UID when set
     local as=()
     [ -n "${WINE_UID:-}" ] && as=(setpriv --reuid="$WINE_UID" --regid="$WINE_UID" --clear-groups
@@ -11,9 +16,32 @@ wine_in() {  # CMD...: runs CMD, inside $WINE_NS and as $WINE_UID when set
     if [ -n "${WINE_NS:-}" ]; then ip netns exec "$WINE_NS" "${as[@]}" "$@"; else "${as[@]}" "$@"; fi
 }
 
+# wine_private_ns NAME: as root, makes the network namespace NAME-PID with
+# only its loopback up and exports WINE_NS, so that Wine runs there (fails,
+# changing nothing, when it cannot); wine_cleanup, a runner's exit trap,
+# stops the prefix's wineserver and removes that namespace
+wine_private_ns() {
+    [ "$(id -u)" = 0 ] && ip netns add "$1-$$" 2>/dev/null || return 1
+    export WINE_NS=$1-$$
+    ip netns exec "$WINE_NS" ip link set lo up
+}
+wine_cleanup() {
+    wine_stop
+    if [ -n "${WINE_NS:-}" ]; then ip netns del "$WINE_NS" 2>/dev/null; fi
+    return 0
+}
+
 wine_stop() {  # stops $WINEPREFIX's wineserver, if any, and waits for it
     wine_in wineserver -k >/dev/null 2>&1 || true
     wine_in wineserver -w >/dev/null 2>&1 || true
+}
+
+# wine_restart: a clean slate after a test process hung: stops the prefix's
+# wineserver (and so every process of the prefix, services included) and
+# starts a new persistent one, where WINE_NS says
+wine_restart() {
+    wine_stop
+    wine_in wineserver -p >/dev/null 2>&1 </dev/null
 }
 
 # wine_fresh_prefix LOG: makes $WINEPREFIX anew (wineboot once more if the

@@ -1,8 +1,29 @@
 /*
- * The ICMP echo API entry points: argument checks in the order Windows makes
- * them, then the echo engine.
+ * The ICMP echo API: IcmpCreateFile, Icmp6CreateFile, IcmpCloseHandle,
+ * IcmpSendEcho, IcmpSendEcho2, IcmpSendEcho2Ex, Icmp6SendEcho2,
+ * IcmpParseReplies and Icmp6ParseReplies. Each checks its arguments in the
+ * order Windows does and hands a request to the echo engine
+ * (echo_engine.h).
+ *
+ * Copyright 2026 the icmp-echo authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
+
 #include <stdarg.h>
+#include <stddef.h>
 #include <string.h>
 
 #define PIO_APC_ROUTINE_DEFINED
@@ -13,37 +34,53 @@
 #include "winternl.h"
 #include "iphlpapi.h"
 #include "icmpapi.h"
+#include "icmpv6_reply.h"
 #include "wine/debug.h"
 
-#include "icmpcore.h"
+#include "icmp_packet.h"
+#include "icmp_reply.h"
 #include "icmp_handle.h"
 #include "echo_engine.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(icmp);
 
-BOOL WINAPI DllMain( HINSTANCE instance, DWORD reason, void *reserved )
-{
-    switch (reason)
-    {
-    case DLL_PROCESS_ATTACH:
-        return echo_engine_process_attach( instance );
-    case DLL_THREAD_DETACH:
-        echo_engine_thread_detach();
-        break;
-    }
-    return TRUE;
-}
+C_ASSERT( sizeof(ICMPV6_ECHO_REPLY_LH) == ICMPV6_ECHO_REPLY_SIZE );
+C_ASSERT( offsetof(ICMPV6_ECHO_REPLY_LH, Address.sin6_addr) == ICMPV6_REPLY_ADDR_OFFSET );
+C_ASSERT( offsetof(ICMPV6_ECHO_REPLY_LH, Address.sin6_scope_id) == ICMPV6_REPLY_SCOPE_OFFSET );
+C_ASSERT( offsetof(ICMPV6_ECHO_REPLY_LH, Status) == ICMPV6_REPLY_STATUS_OFFSET );
+C_ASSERT( offsetof(ICMPV6_ECHO_REPLY_LH, RoundTripTime) == ICMPV6_REPLY_RTT_OFFSET );
+C_ASSERT( IP_DEST_NO_ROUTE == ICMP_STATUS_DEST_NO_ROUTE );
+C_ASSERT( IP_DEST_ADDR_UNREACHABLE == ICMP_STATUS_DEST_ADDR_UNREACH );
+C_ASSERT( IP_DEST_PROHIBITED == ICMP_STATUS_DEST_PROHIBITED );
+C_ASSERT( IP_HOP_LIMIT_EXCEEDED == ICMP_STATUS_HOP_LIMIT_EXCEEDED );
+C_ASSERT( IP_REASSEMBLY_TIME_EXCEEDED == ICMP_STATUS_REASSEMBLY_TIME );
+C_ASSERT( IP_PARAMETER_PROBLEM == ICMP_STATUS_PARAMETER_PROBLEM );
+C_ASSERT( IP_DEST_UNREACHABLE == ICMP_STATUS_DEST_UNREACHABLE );
+C_ASSERT( IP_TIME_EXCEEDED == ICMP_STATUS_TIME_EXCEEDED );
+C_ASSERT( IP_BAD_HEADER == ICMP_STATUS_BAD_HEADER );
+C_ASSERT( IP_ICMP_ERROR == ICMP_STATUS_ICMP_ERROR );
+C_ASSERT( IP_DEST_SCOPE_MISMATCH == ICMP_STATUS_SCOPE_MISMATCH );
+C_ASSERT( ICMP_MAX_DATA == 65500 );
 
+/***********************************************************************
+ *              IcmpCreateFile (IPHLPAPI.@)
+ */
 HANDLE WINAPI IcmpCreateFile( void )
 {
     return icmp_handle_alloc( AF_INET );
 }
 
+/***********************************************************************
+ *              Icmp6CreateFile (IPHLPAPI.@)
+ */
 HANDLE WINAPI Icmp6CreateFile( void )
 {
     return icmp_handle_alloc( AF_INET6 );
 }
 
+/***********************************************************************
+ *              IcmpCloseHandle (IPHLPAPI.@)
+ */
 BOOL WINAPI IcmpCloseHandle( HANDLE handle )
 {
     if (!icmp_handle_free( handle ))
@@ -54,6 +91,9 @@ BOOL WINAPI IcmpCloseHandle( HANDLE handle )
     return TRUE;
 }
 
+/***********************************************************************
+ *              IcmpParseReplies (IPHLPAPI.@)
+ */
 DWORD WINAPI IcmpParseReplies( void *reply, DWORD reply_size )
 {
     ICMP_ECHO_REPLY *r = reply;
@@ -73,67 +113,77 @@ DWORD WINAPI IcmpParseReplies( void *reply, DWORD reply_size )
     return count;
 }
 
-/* The checks on the request data both families make, after the address
- * checks; an error code or 0. */
-static DWORD check_request( const void *request, WORD request_size )
+/***********************************************************************
+ *              Icmp6ParseReplies (IPHLPAPI.@)
+ */
+DWORD WINAPI Icmp6ParseReplies( void *reply, DWORD reply_size )
 {
-    if (request_size > ICMP_MAX_DATA) return IP_GENERAL_FAILURE;
-    if (request_size && !request) return ERROR_INVALID_PARAMETER;
+    const ICMPV6_ECHO_REPLY_LH *r = reply;
+
+    if (!r || reply_size < sizeof(*r))
+    {
+        SetLastError( ERROR_INVALID_PARAMETER );
+        return 0;
+    }
+    if (r->Status)
+    {
+        SetLastError( r->Status );
+        return 0;
+    }
+    return 1;
+}
+
+/* The checks on the request data both families make, after the address
+ * checks; an error for the caller, or 0. */
+static DWORD check_request_data( const void *data, WORD size )
+{
+    if (size > ICMP_MAX_DATA) return IP_GENERAL_FAILURE;
+    if (size && !data) return ERROR_INVALID_PARAMETER;
     return 0;
 }
 
-/* Completes p with what both families pass the same way, and sends it. */
-static DWORD send_echo( struct echo_params *p, void *request, WORD request_size, void *reply, DWORD reply_size,
-                           DWORD timeout, HANDLE event, PIO_APC_ROUTINE apc, void *apc_context )
+/* Fills in what both families pass the same way and submits p. */
+static DWORD submit_echo( struct echo_params *p, void *data, WORD data_size, void *reply, DWORD reply_size,
+                          DWORD timeout, HANDLE event, PIO_APC_ROUTINE apc, void *apc_context )
 {
-    p->data = request;
-    p->data_size = request_size;
+    p->data = data;
+    p->data_size = data_size;
     p->reply = reply;
     p->reply_size = reply_size;
     p->timeout = timeout;
     p->event = event;
     p->apc = event ? NULL : apc;  /* with an event the APC is ignored */
     p->apc_context = apc_context;
-    return echo_send( p );
+    return echo_request_submit( p );
 }
 
-/* ICMPV6_ECHO_REPLY: Status at offset 28 */
-DWORD WINAPI Icmp6ParseReplies( void *reply, DWORD reply_size )
+static DWORD fail( DWORD err )
 {
-    DWORD status;
-
-    if (!reply || reply_size < ICMPV6_ECHO_REPLY_SIZE)
-    {
-        SetLastError( ERROR_INVALID_PARAMETER );
-        return 0;
-    }
-    memcpy( &status, (BYTE *)reply + 28, sizeof(status) );
-    if (status)
-    {
-        SetLastError( status );
-        return 0;
-    }
-    return 1;
+    SetLastError( err );
+    return 0;
 }
 
 /* Reads a caller's IPv6 sockaddr into out: NULL, family 0 with all-zero
  * bytes (.NET passes 28 zero bytes) and :: all mean "any". FALSE if it is
  * neither any nor an AF_INET6 address. */
-static BOOL read_sockaddr6( const struct sockaddr_in6 *in, SOCKADDR_IN6 *out )
+static BOOL read_sockaddr6( const struct sockaddr_in6 *in, SOCKADDR_INET *out )
 {
     memset( out, 0, sizeof(*out) );
-    out->sin6_family = AF_INET6;
+    out->Ipv6.sin6_family = AF_INET6;
     if (!in) return TRUE;
     if (in->sin6_family != AF_INET6)
     {
         static const BYTE zero[sizeof(*in)];
         return !memcmp( in, zero, sizeof(*in) );
     }
-    out->sin6_addr = in->sin6_addr;
-    out->sin6_scope_id = in->sin6_scope_id;
+    out->Ipv6.sin6_addr = in->sin6_addr;
+    out->Ipv6.sin6_scope_id = in->sin6_scope_id;
     return TRUE;
 }
 
+/***********************************************************************
+ *              Icmp6SendEcho2 (IPHLPAPI.@)
+ */
 DWORD WINAPI Icmp6SendEcho2( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, void *apc_context,
                              struct sockaddr_in6 *src, struct sockaddr_in6 *dst, void *request, WORD request_size,
                              IP_OPTION_INFORMATION *options, void *reply, DWORD reply_size, DWORD timeout )
@@ -145,36 +195,24 @@ DWORD WINAPI Icmp6SendEcho2( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, v
            src, dst, request, request_size, options, reply, reply_size, timeout );
 
     memset( &p, 0, sizeof(p) );
-    if (icmp_handle_family( handle ) != AF_INET6 || !reply || reply_size < ICMPV6_ECHO_REPLY_SIZE || !dst)
-    {
-        SetLastError( ERROR_INVALID_PARAMETER );
-        return 0;
-    }
-    if (!read_sockaddr6( dst, &p.dst6 ) || IN6_IS_ADDR_UNSPECIFIED( &p.dst6.sin6_addr ))
-    {
-        SetLastError( ERROR_INVALID_NETNAME );
-        return 0;
-    }
-    if (!read_sockaddr6( src, &p.src6 ))
-    {
-        SetLastError( ERROR_INVALID_NETNAME );
-        return 0;
-    }
-    if ((err = check_request( request, request_size )))
-    {
-        SetLastError( err );
-        return 0;
-    }
+    if (icmp_handle_family( handle ) != AF_INET6 || !reply || reply_size < sizeof(ICMPV6_ECHO_REPLY_LH) || !dst)
+        return fail( ERROR_INVALID_PARAMETER );
+    if (!read_sockaddr6( dst, &p.dst ) || IN6_IS_ADDR_UNSPECIFIED( &p.dst.Ipv6.sin6_addr ))
+        return fail( ERROR_INVALID_NETNAME );
+    if (!read_sockaddr6( src, &p.src )) return fail( ERROR_INVALID_NETNAME );
+    if ((err = check_request_data( request, request_size ))) return fail( err );
     if (options)
     {
-        /* only the hop limit applies; 0 completes with IP_GENERAL_FAILURE */
+        /* only the hop limit applies; 0 completes with IP_GENERAL_FAILURE, unsent */
         p.ttl = options->Ttl;
-        p.hop_limit_zero = !options->Ttl;
+        if (!options->Ttl) p.unsent_status = IP_GENERAL_FAILURE;
     }
-    p.ipv6 = TRUE;
-    return send_echo( &p, request, request_size, reply, reply_size, timeout, event, apc, apc_context );
+    return submit_echo( &p, request, request_size, reply, reply_size, timeout, event, apc, apc_context );
 }
 
+/***********************************************************************
+ *              IcmpSendEcho2Ex (IPHLPAPI.@)
+ */
 DWORD WINAPI IcmpSendEcho2Ex( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, void *apc_context,
                               IPAddr src, IPAddr dst, void *request, WORD request_size,
                               IP_OPTION_INFORMATION *options, void *reply, DWORD reply_size, DWORD timeout )
@@ -186,20 +224,9 @@ DWORD WINAPI IcmpSendEcho2Ex( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, 
            src, dst, request, request_size, options, reply, reply_size, timeout );
 
     if (icmp_handle_family( handle ) != AF_INET || !reply || reply_size < sizeof(ICMP_ECHO_REPLY))
-    {
-        SetLastError( ERROR_INVALID_PARAMETER );
-        return 0;
-    }
-    if (!dst)
-    {
-        SetLastError( ERROR_INVALID_NETNAME );
-        return 0;
-    }
-    if ((err = check_request( request, request_size )))
-    {
-        SetLastError( err );
-        return 0;
-    }
+        return fail( ERROR_INVALID_PARAMETER );
+    if (!dst) return fail( ERROR_INVALID_NETNAME );
+    if ((err = check_request_data( request, request_size ))) return fail( err );
 
     memset( &p, 0, sizeof(p) );
     if (options)
@@ -210,25 +237,19 @@ DWORD WINAPI IcmpSendEcho2Ex( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, 
         p.tos = options->Tos;
         p.flags = options->Flags;
         p.options_size = options->OptionsSize;
-        if (p.options_size)
-        {
-            if (p.options_size > MAX_OPT_SIZE)
-            {
-                SetLastError( IP_BAD_OPTION );
-                return 0;
-            }
-            if (!(p.options = options->OptionsData))
-            {
-                SetLastError( ERROR_INVALID_PARAMETER );
-                return 0;
-            }
-        }
+        if (p.options_size > MAX_OPT_SIZE) return fail( IP_BAD_OPTION );
+        if (p.options_size && !(p.options = options->OptionsData)) return fail( ERROR_INVALID_PARAMETER );
     }
-    p.src = src;
-    p.dst = dst;
-    return send_echo( &p, request, request_size, reply, reply_size, timeout, event, apc, apc_context );
+    p.src.Ipv4.sin_family = AF_INET;
+    p.src.Ipv4.sin_addr.s_addr = src;
+    p.dst.Ipv4.sin_family = AF_INET;
+    p.dst.Ipv4.sin_addr.s_addr = dst;
+    return submit_echo( &p, request, request_size, reply, reply_size, timeout, event, apc, apc_context );
 }
 
+/***********************************************************************
+ *              IcmpSendEcho2 (IPHLPAPI.@)
+ */
 DWORD WINAPI IcmpSendEcho2( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, void *apc_context,
                             IPAddr dst, void *request, WORD request_size, IP_OPTION_INFORMATION *options,
                             void *reply, DWORD reply_size, DWORD timeout )
@@ -237,6 +258,9 @@ DWORD WINAPI IcmpSendEcho2( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, vo
                             options, reply, reply_size, timeout );
 }
 
+/***********************************************************************
+ *              IcmpSendEcho (IPHLPAPI.@)
+ */
 DWORD WINAPI IcmpSendEcho( HANDLE handle, IPAddr dst, void *request, WORD request_size,
                            IP_OPTION_INFORMATION *options, void *reply, DWORD reply_size, DWORD timeout )
 {

@@ -2,7 +2,24 @@
  * ICMP handles: values that cannot be confused with kernel handles, each
  * carrying a slot index and a generation, so that a closed handle, an event
  * handle or a random value is recognised as not ours.
+ *
+ * Copyright 2026 the icmp-echo authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
+
 #include <stdarg.h>
 
 #include "windef.h"
@@ -11,7 +28,7 @@
 
 #include "icmp_handle.h"
 
-WINE_DECLARE_DEBUG_CHANNEL(icmp);
+WINE_DEFAULT_DEBUG_CHANNEL(icmp);
 
 /* value: 0x4 tag in bits 28-31 | generation in bits 18-27 | slot in bits 2-17 */
 #define HANDLE_TAG        0x40000000u
@@ -67,7 +84,7 @@ HANDLE icmp_handle_alloc( int family )
 done:
     ReleaseSRWLockExclusive( &lock );
     if (ret == INVALID_HANDLE_VALUE) SetLastError( ERROR_NOT_ENOUGH_MEMORY );
-    TRACE_(icmp)( "family %d -> %p\n", family, ret );
+    TRACE( "family %d -> %p\n", family, ret );
     return ret;
 }
 
@@ -106,6 +123,6 @@ BOOL icmp_handle_free( HANDLE handle )
         if (index < free_hint) free_hint = index;
     }
     ReleaseSRWLockExclusive( &lock );
-    TRACE_(icmp)( "%p -> %s\n", handle, slot ? "closed" : "not an ICMP handle" );
+    TRACE( "%p -> %s\n", handle, slot ? "closed" : "not an ICMP handle" );
     return slot != NULL;
 }

@@ -6,12 +6,30 @@
  * when it parses, written into reply buffers of every size around the
  * struct, for both layouts, checking that nothing is written past the bytes
  * reported and never past the buffer.
+ *
+ * Copyright 2026 the icmp-echo authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "icmpcore.h"
+#include "icmp4_packet.h"
+#include "icmp6_packet.h"
+#include "icmp_reply.h"
 
 #define GUARD 0xa5
 
@@ -56,27 +74,38 @@ static void check_write( const struct icmp_result *res, size_t buf_size, int ptr
 
 static int fuzz_one( const uint8_t *data, size_t size );
 
+/* a parsed packet must lie inside the input, match the request it
+ * describes, and never one of another sequence */
+static void check_parsed( const struct icmp_packet *p, const uint8_t *data, size_t size, icmp_echo_check check )
+{
+    struct icmp_request_key key;
+
+    if (p->options && (p->options < data || p->options + p->options_size > data + size)) abort();
+    if (p->data && (p->data < data || p->data + p->data_size > data + size)) abort();
+    memset( &key, 0, sizeof(key) );
+    key.family = p->family;
+    key.id = p->id;
+    key.seq = p->seq;
+    memcpy( key.dst, p->kind == ICMP_KIND_ERROR ? p->quoted_dst : p->src, ICMP_ADDR_LEN );
+    key.payload_size = (uint16_t)p->data_size;
+    key.payload_hash = icmp_payload_hash( p->data, p->data_size );
+    if (!icmp_match( p, &key, check )) abort();
+    key.seq++;
+    if (icmp_match( p, &key, check )) abort();
+}
+
 /* ICMPv6: parse, match, write the 36-byte layout at every size around it */
 static int fuzz_one6( const uint8_t *data, size_t size )
 {
     static const uint8_t src[16] = { 0xfd, 0, 0, 3, [15] = 2 };
-    struct icmp6_packet p;
-    struct icmp_request_key key;
+    struct icmp_packet p;
     struct icmp_result res;
     uint8_t *buf;
     size_t s, n, i;
 
     if (icmp6_parse( data, size, src, &p ) == ICMP_KIND_IGNORE) return 0;
-    if (p.data && (p.data < data || p.data + p.data_size > data + size)) abort();
-    memset( &key, 0, sizeof(key) );
-    key.ipv6 = 1;
-    key.id = p.id;
-    key.seq = p.seq;
-    memcpy( key.dst6, p.kind == ICMP_KIND_ERROR ? p.quoted_dst : p.src, 16 );
-    if (!icmp6_match( &p, &key )) abort();
-    key.seq++;
-    if (icmp6_match( &p, &key )) abort();
-    icmp6_result_from_packet( &p, 1, &res );
+    check_parsed( &p, data, size, icmp_echo_check_id );
+    icmp_result_from_packet( &p, 1, &res );
     if (p.kind == ICMP_KIND_ERROR && res.data_size) abort();
     for (s = ICMPV6_ECHO_REPLY_SIZE - 1; s < ICMPV6_ECHO_REPLY_SIZE + 48 + p.data_size; s += s < 100 ? 1 : 97)
     {
@@ -90,6 +119,7 @@ static int fuzz_one6( const uint8_t *data, size_t size )
     return 0;
 }
 
+int LLVMFuzzerTestOneInput( const uint8_t *data, size_t size );
 int LLVMFuzzerTestOneInput( const uint8_t *data, size_t size )
 {
     uint8_t *copy;
@@ -115,30 +145,16 @@ int LLVMFuzzerTestOneInput( const uint8_t *data, size_t size )
 
 static int fuzz_one( const uint8_t *data, size_t size )
 {
-    struct icmp4_packet p;
-    struct icmp_request_key key;
+    struct icmp_packet p;
     struct icmp_result res;
     size_t s;
     int ptr64;
 
     if (icmp4_parse( data, size, &p ) == ICMP_KIND_IGNORE) return 0;
+    /* (the low bit of the first byte chooses the ping socket's check) */
+    check_parsed( &p, data, size, (data[0] & 1) ? icmp_echo_check_payload : icmp_echo_check_id );
 
-    /* parsed fields must lie inside the input */
-    if (p.options && (p.options < data || p.options + p.options_size > data + size)) abort();
-    if (p.data && (p.data < data || p.data + p.data_size > data + size)) abort();
-
-    memset( &key, 0, sizeof(key) );
-    key.id = p.id;
-    key.seq = p.seq;
-    key.dst = p.kind == ICMP_KIND_ERROR ? p.quoted_dst : p.src;
-    key.ping_socket = data[0] & 1;
-    key.payload_size = (uint16_t)p.data_size;
-    key.payload_hash = icmp_payload_hash( p.data, p.data_size );
-    if (!icmp4_match( &p, &key )) abort();     /* a packet matches the request it describes */
-    key.seq++;
-    if (icmp4_match( &p, &key )) abort();      /* and never another sequence */
-
-    icmp4_result_from_packet( &p, 1, &res );
+    icmp_result_from_packet( &p, 1, &res );
     if (p.kind == ICMP_KIND_ERROR && res.data_size) abort();   /* errors carry no echo data */
     for (ptr64 = 0; ptr64 <= 1; ptr64++)
     {

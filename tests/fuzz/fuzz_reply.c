@@ -4,12 +4,28 @@
  * lengths and the buffer size; the rest supplies the option and data bytes.
  * Checks: never a write past the returned count or the buffer, the count
  * never exceeds the buffer, and the struct fields agree with what was written.
+ *
+ * Copyright 2026 the icmp-echo authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "icmpcore.h"
+#include "icmp_reply.h"
 
 #define GUARD 0x5a
 
@@ -20,6 +36,7 @@ static uint32_t take( const uint8_t **p, size_t *left, int bytes )
     return v;
 }
 
+int LLVMFuzzerTestOneInput( const uint8_t *data, size_t size );
 int LLVMFuzzerTestOneInput( const uint8_t *data, size_t size )
 {
     const uint8_t *p = data;
@@ -31,7 +48,10 @@ int LLVMFuzzerTestOneInput( const uint8_t *data, size_t size )
     memset( &res, 0, sizeof(res) );
     ptr64 = take( &p, &left, 1 ) & 1;
     res.status = take( &p, &left, 4 );
-    res.address = take( &p, &left, 4 );
+    {
+        uint32_t address = take( &p, &left, 4 );
+        memcpy( res.address, &address, 4 );
+    }
     res.rtt_ms = take( &p, &left, 4 );
     res.reply_count = (uint16_t)take( &p, &left, 2 );
     res.ttl = (uint8_t)take( &p, &left, 1 );

@@ -1,7 +1,24 @@
 /*
- * Native unit tests of the pure packet core: checksum, request building,
- * parsing, ICMP error mapping, matching, reply layout and the timer heap.
- * Built twice by `make unit`: plain and with ASan/UBSan.
+ * Native unit tests of the pure packet core (dlls/iphlpapi/icmp_packet.c,
+ * icmp4_packet.c, icmp6_packet.c, icmp_reply.c, timer_heap.c): checksum,
+ * request building, parsing, ICMP error mapping, matching, reply layout and
+ * the timer heap. Built twice by `make unit`: plain and with ASan/UBSan.
+ *
+ * Copyright 2026 the icmp-echo authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,8 +26,10 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "icmpcore.h"
-#include "timerheap.h"
+#include "icmp4_packet.h"
+#include "icmp6_packet.h"
+#include "icmp_reply.h"
+#include "timer_heap.h"
 
 static int passed, failed;
 
@@ -40,6 +59,20 @@ static uint32_t ip( const char *s )
 }
 
 static void put16( uint8_t *p, uint16_t v ) { p[0] = v >> 8; p[1] = (uint8_t)v; }
+
+/* an IPv4 address as the core stores it (the first 4 of 16 bytes), and back */
+static uint32_t get4( const uint8_t *addr )
+{
+    uint32_t v;
+    memcpy( &v, addr, 4 );
+    return v;
+}
+
+static void set4( uint8_t *addr, uint32_t v )
+{
+    memset( addr, 0, ICMP_ADDR_LEN );
+    memcpy( addr, &v, 4 );
+}
 
 /* Builds an IPv4 header (+options) carrying an ICMP message; returns length. */
 static size_t make_ip( uint8_t *out, uint32_t src, uint32_t dst, uint8_t ttl, uint8_t tos, uint16_t frag,
@@ -131,12 +164,12 @@ static void test_error_mapping( void )
 static void test_parse_reply( void )
 {
     uint8_t icmp[128], pkt[256], opts[8] = { 7, 7, 4, 0, 0, 0, 0, 0 };
-    struct icmp4_packet p;
+    struct icmp_packet p;
     size_t ilen = make_reply( icmp, 0x42, 7, "hello", 5 );
     size_t n = make_ip( pkt, ip( "127.0.0.2" ), ip( "127.0.0.1" ), 63, 0x10, 0x4000, NULL, 0, icmp, ilen );
 
     CHECK( icmp4_parse( pkt, n, &p ) == ICMP_KIND_ECHO_REPLY, "kind %d", p.kind );
-    CHECK( p.src == ip( "127.0.0.2" ), "src" );
+    CHECK( get4( p.src ) == ip( "127.0.0.2" ), "src" );
     CHECK( p.ttl == 63 && p.tos == 0x10, "ttl %u tos %u", p.ttl, p.tos );
     CHECK( p.flags == 2, "DF flag in host order: %u", p.flags );
     CHECK( p.id == 0x42 && p.seq == 7, "id %x seq %u", p.id, p.seq );
@@ -144,8 +177,8 @@ static void test_parse_reply( void )
     CHECK( p.options_size == 0 && !p.options, "no options" );
     {
         struct icmp_result r;
-        icmp4_result_from_packet( &p, 3, &r );
-        CHECK( r.status == 0 && r.address == ip( "127.0.0.2" ) && r.rtt_ms == 3 && r.reply_count == 1 &&
+        icmp_result_from_packet( &p, 3, &r );
+        CHECK( r.status == 0 && get4( r.address ) == ip( "127.0.0.2" ) && r.rtt_ms == 3 && r.reply_count == 1 &&
                r.ttl == 63 && r.tos == 0x10 && r.flags == 2, "reply result fields" );
         CHECK( r.data == p.data && r.data_size == 5, "reply result data" );
     }
@@ -166,7 +199,7 @@ static void test_parse_reply( void )
 static void test_parse_hostile( void )
 {
     uint8_t icmp[128], pkt[256];
-    struct icmp4_packet p;
+    struct icmp_packet p;
     size_t ilen = make_reply( icmp, 0x42, 7, "hello", 5 ), n, i;
 
     n = make_ip( pkt, ip( "127.0.0.2" ), ip( "127.0.0.1" ), 64, 0, 0, NULL, 0, icmp, ilen );
@@ -224,7 +257,7 @@ static void test_parse_hostile( void )
 static void test_parse_errors( void )
 {
     uint8_t icmp[256], pkt[512];
-    struct icmp4_packet p;
+    struct icmp_packet p;
     size_t ilen, n;
     uint32_t us = ip( "198.18.0.1" ), far = ip( "198.18.9.9" ), router = ip( "198.18.1.1" );
 
@@ -232,12 +265,12 @@ static void test_parse_errors( void )
     n = make_ip( pkt, router, us, 255, 0xc0, 0, NULL, 0, icmp, ilen );
     CHECK( icmp4_parse( pkt, n, &p ) == ICMP_KIND_ERROR, "time exceeded kind" );
     CHECK( p.status == ICMP_STATUS_TTL_EXPIRED_TRANSIT, "status %u", p.status );
-    CHECK( p.src == router && p.quoted_dst == far && p.id == 0x42 && p.seq == 9, "quoted fields" );
+    CHECK( get4( p.src ) == router && get4( p.quoted_dst ) == far && p.id == 0x42 && p.seq == 9, "quoted fields" );
     CHECK( p.ttl == 255 && p.tos == 0xc0, "outer header" );
     {
         struct icmp_result r;
-        icmp4_result_from_packet( &p, 7, &r );
-        CHECK( r.status == ICMP_STATUS_TTL_EXPIRED_TRANSIT && r.address == router && r.rtt_ms == 7 &&
+        icmp_result_from_packet( &p, 7, &r );
+        CHECK( r.status == ICMP_STATUS_TTL_EXPIRED_TRANSIT && get4( r.address ) == router && r.rtt_ms == 7 &&
                r.reply_count == 1 && r.ttl == 255 && r.tos == 0xc0, "error result fields" );
         CHECK( !r.data && !r.data_size, "an error's result carries no echo data" );
     }
@@ -272,70 +305,76 @@ static void test_parse_errors( void )
 
 static void test_match( void )
 {
+    icmp_echo_check echo_check = icmp_echo_check_id;
     struct icmp_request_key key;
-    struct icmp4_packet p;
+    struct icmp_packet p;
 
     memset( &key, 0, sizeof(key) );
+    key.family = 4;
     key.id = 0x42;
     key.seq = 9;
-
-    key.dst = ip( "198.18.9.9" );
+    set4( key.dst, ip( "198.18.9.9" ) );
 
     memset( &p, 0, sizeof(p) );
+    p.family = 4;
     p.kind = ICMP_KIND_ECHO_REPLY;
-    p.src = key.dst;
+    memcpy( p.src, key.dst, ICMP_ADDR_LEN );
     p.id = 0x42;
     p.seq = 9;
     p.data = (const uint8_t *)"hello";
     p.data_size = 5;
-    CHECK( icmp4_match( &p, &key ), "exact reply" );
+    CHECK( icmp_match( &p, &key, echo_check ), "exact reply" );
     p.seq = 10;
-    CHECK( !icmp4_match( &p, &key ), "wrong sequence" );
+    CHECK( !icmp_match( &p, &key, echo_check ), "wrong sequence" );
     p.seq = 9;
-    p.src = ip( "198.18.9.8" );
-    CHECK( !icmp4_match( &p, &key ), "wrong source" );
-    p.src = key.dst;
+    set4( p.src, ip( "198.18.9.8" ) );
+    CHECK( !icmp_match( &p, &key, echo_check ), "wrong source" );
+    memcpy( p.src, key.dst, ICMP_ADDR_LEN );
     p.id = 0x43;
-    CHECK( !icmp4_match( &p, &key ), "another id, same payload" );
+    CHECK( !icmp_match( &p, &key, echo_check ), "another id, same payload" );
     p.id = 0x42;
     p.data = (const uint8_t *)"hellp";
-    CHECK( icmp4_match( &p, &key ), "our id, other payload (not compared, as on Windows)" );
+    CHECK( icmp_match( &p, &key, echo_check ), "our id, other payload (not compared, as on Windows)" );
 
     /* through a ping socket: the payload, not the identifier */
-    key.ping_socket = 1;
+    echo_check = icmp_echo_check_payload;
     key.payload_hash = icmp_payload_hash( "hello", 5 );
     key.payload_size = 5;
     p.data = (const uint8_t *)"hello";
     p.id = 0x43;
-    CHECK( icmp4_match( &p, &key ), "ping socket: rewritten id, same payload" );
+    CHECK( icmp_match( &p, &key, echo_check ), "ping socket: rewritten id, same payload" );
     p.data = (const uint8_t *)"hellp";
-    CHECK( !icmp4_match( &p, &key ), "ping socket: rewritten id, other payload" );
+    CHECK( !icmp_match( &p, &key, echo_check ), "ping socket: rewritten id, other payload" );
     p.data = (const uint8_t *)"hello";
     p.data_size = 4;
-    CHECK( !icmp4_match( &p, &key ), "ping socket: shorter payload" );
+    CHECK( !icmp_match( &p, &key, echo_check ), "ping socket: shorter payload" );
     p.data_size = 5;
-    p.src = ip( "198.18.9.8" );
-    CHECK( !icmp4_match( &p, &key ), "ping socket: wrong source" );
-    p.src = key.dst;
+    set4( p.src, ip( "198.18.9.8" ) );
+    CHECK( !icmp_match( &p, &key, echo_check ), "ping socket: wrong source" );
+    memcpy( p.src, key.dst, ICMP_ADDR_LEN );
     p.seq = 10;
-    CHECK( !icmp4_match( &p, &key ), "ping socket: wrong sequence" );
-    key.ping_socket = 0;
+    CHECK( !icmp_match( &p, &key, echo_check ), "ping socket: wrong sequence" );
+    echo_check = icmp_echo_check_id;
 
     memset( &p, 0, sizeof(p) );
+    p.family = 4;
     p.kind = ICMP_KIND_ERROR;
-    p.src = ip( "198.18.1.1" );
-    p.quoted_dst = key.dst;
+    set4( p.src, ip( "198.18.1.1" ) );
+    memcpy( p.quoted_dst, key.dst, ICMP_ADDR_LEN );
     p.id = 0x42;
     p.seq = 9;
-    CHECK( icmp4_match( &p, &key ), "error quoting our request" );
+    CHECK( icmp_match( &p, &key, echo_check ), "error quoting our request" );
     p.id = 0x43;
-    CHECK( !icmp4_match( &p, &key ), "error quoting another id" );
+    CHECK( !icmp_match( &p, &key, echo_check ), "error quoting another id" );
     p.id = 0x42;
-    p.quoted_dst = ip( "198.18.9.8" );
-    CHECK( !icmp4_match( &p, &key ), "error quoting another destination" );
+    set4( p.quoted_dst, ip( "198.18.9.8" ) );
+    CHECK( !icmp_match( &p, &key, echo_check ), "error quoting another destination" );
     p.kind = ICMP_KIND_IGNORE;
-    p.quoted_dst = key.dst;
-    CHECK( !icmp4_match( &p, &key ), "ignored kind" );
+    memcpy( p.quoted_dst, key.dst, ICMP_ADDR_LEN );
+    CHECK( !icmp_match( &p, &key, echo_check ), "ignored kind" );
+    p.kind = ICMP_KIND_ERROR;
+    p.family = 6;
+    CHECK( !icmp_match( &p, &key, echo_check ), "an ICMPv6 error for an IPv4 request" );
 }
 
 static uint64_t get_le( const uint8_t *p, int n )
@@ -359,7 +398,7 @@ static void test_reply_layout( void )
         size_t s = ptr64 ? 40 : 28, ttl_at = ptr64 ? 24 : 20, optp_at = ptr64 ? 32 : 24;
 
         memset( &r, 0, sizeof(r) );
-        r.address = ip( "127.0.0.1" );
+        set4( r.address, ip( "127.0.0.1" ) );
         r.rtt_ms = 3;
         r.reply_count = 1;
         r.ttl = 64;
@@ -372,7 +411,7 @@ static void test_reply_layout( void )
         memset( buf, 0xcc, sizeof(buf) );
         n = icmp4_write_reply( buf, sizeof(buf), base, ptr64, &r );
         CHECK( n == s + 10, "%d: written %zu", ptr64, n );
-        CHECK( get_le( buf, 4 ) == get_le( (uint8_t *)&r.address, 4 ), "%d: address", ptr64 );
+        CHECK( get_le( buf, 4 ) == get_le( r.address, 4 ), "%d: address", ptr64 );
         CHECK( get_le( buf + 4, 4 ) == 0 && get_le( buf + 8, 4 ) == 3, "%d: status/rtt", ptr64 );
         CHECK( get_le( buf + 12, 2 ) == 10 && get_le( buf + 14, 2 ) == 1, "%d: size/reserved", ptr64 );
         CHECK( get_le( buf + 16, ptr64 ? 8 : 4 ) == base + s, "%d: Data pointer", ptr64 );
@@ -495,7 +534,7 @@ static void test_icmp6( void )
         { 133, 0, 0 }, { 135, 0, 0 }, { 137, 0, 0 }, { 200, 0, 0 },
     };
     uint8_t dst[16], other[16], router[16], msg[256], buf[128];
-    struct icmp6_packet p;
+    struct icmp_packet p;
     struct icmp_request_key key;
     struct icmp_result res;
     size_t i, n, quote;
@@ -508,10 +547,10 @@ static void test_icmp6( void )
     ip6( "fd00:3::9", other );
     ip6( "fd00:2::2", router );
     memset( &key, 0, sizeof(key) );
-    key.ipv6 = 1;
+    key.family = 6;
     key.id = 0x42;
     key.seq = 7;
-    memcpy( key.dst6, dst, 16 );
+    memcpy( key.dst, dst, 16 );
 
     /* request */
     n = icmp6_build_echo( msg, sizeof(msg), 0x42, 7, "hello", 5 );
@@ -524,17 +563,17 @@ static void test_icmp6( void )
     msg[0] = 129;
     CHECK( icmp6_parse( msg, n, dst, &p ) == ICMP_KIND_ECHO_REPLY && p.id == 0x42 && p.seq == 7 && p.data_size == 5,
            "echo reply parsed" );
-    CHECK( icmp6_match( &p, &key ), "echo reply matches" );
+    CHECK( icmp_match( &p, &key, icmp_echo_check_id ), "echo reply matches" );
     key.seq = 8;
-    CHECK( !icmp6_match( &p, &key ), "echo reply: other sequence" );
+    CHECK( !icmp_match( &p, &key, icmp_echo_check_id ), "echo reply: other sequence" );
     key.seq = 7;
     key.id = 0x43;
-    CHECK( !icmp6_match( &p, &key ), "echo reply: other id" );
+    CHECK( !icmp_match( &p, &key, icmp_echo_check_id ), "echo reply: other id" );
     key.id = 0x42;
-    key.ipv6 = 0;
-    CHECK( !icmp6_match( &p, &key ), "echo reply to an IPv4 request" );
-    key.ipv6 = 1;
-    CHECK( icmp6_parse( msg, n, other, &p ) == ICMP_KIND_ECHO_REPLY && !icmp6_match( &p, &key ), "reply from elsewhere" );
+    key.family = 4;
+    CHECK( !icmp_match( &p, &key, icmp_echo_check_id ), "echo reply to an IPv4 request" );
+    key.family = 6;
+    CHECK( icmp6_parse( msg, n, other, &p ) == ICMP_KIND_ECHO_REPLY && !icmp_match( &p, &key, icmp_echo_check_id ), "reply from elsewhere" );
     msg[1] = 1;
     CHECK( icmp6_parse( msg, n, dst, &p ) == ICMP_KIND_IGNORE, "echo reply with a code" );
     msg[1] = 0;
@@ -548,13 +587,13 @@ static void test_icmp6( void )
         if (quote < IPV6_HDR_LEN + ICMP_HDR_LEN)
             CHECK( icmp6_parse( msg, n, router, &p ) == ICMP_KIND_IGNORE, "error quoting %zu bytes", quote );
         else
-            CHECK( icmp6_parse( msg, n, router, &p ) == ICMP_KIND_ERROR && icmp6_match( &p, &key ) &&
+            CHECK( icmp6_parse( msg, n, router, &p ) == ICMP_KIND_ERROR && icmp_match( &p, &key, icmp_echo_check_id ) &&
                    p.status == 11013 && !memcmp( p.src, router, 16 ), "error quoting %zu bytes", quote );
     }
     n = make_error6( msg, 1, 4, other, 0x42, 7, 56 );
-    CHECK( icmp6_parse( msg, n, router, &p ) == ICMP_KIND_ERROR && !icmp6_match( &p, &key ), "error quoting another dst" );
+    CHECK( icmp6_parse( msg, n, router, &p ) == ICMP_KIND_ERROR && !icmp_match( &p, &key, icmp_echo_check_id ), "error quoting another dst" );
     n = make_error6( msg, 1, 4, dst, 0x43, 7, 56 );
-    CHECK( icmp6_parse( msg, n, router, &p ) == ICMP_KIND_ERROR && !icmp6_match( &p, &key ), "error quoting another id" );
+    CHECK( icmp6_parse( msg, n, router, &p ) == ICMP_KIND_ERROR && !icmp_match( &p, &key, icmp_echo_check_id ), "error quoting another id" );
     n = make_error6( msg, 1, 4, dst, 0x42, 7, 56 );
     msg[8 + 6] = 17;
     CHECK( icmp6_parse( msg, n, router, &p ) == ICMP_KIND_IGNORE, "error quoting UDP" );
@@ -568,9 +607,11 @@ static void test_icmp6( void )
     CHECK( icmp6_parse( msg, n, router, &p ) == ICMP_KIND_IGNORE, "redirect" );
 
     /* reply layout: 36 bytes, address at 6, scope at 22, status 28, rtt 32, data 36 */
+    CHECK( ICMPV6_REPLY_ADDR_OFFSET == 6 && ICMPV6_REPLY_SCOPE_OFFSET == 22 && ICMPV6_REPLY_STATUS_OFFSET == 28 &&
+           ICMPV6_REPLY_RTT_OFFSET == 32 && ICMPV6_ECHO_REPLY_SIZE == 36, "ICMPv6 layout constants" );
     n = make_error6( msg, 1, 3, dst, 0x42, 7, 56 );
     icmp6_parse( msg, n, router, &p );
-    icmp6_result_from_packet( &p, 3, &res );
+    icmp_result_from_packet( &p, 3, &res );
     res.scope_id = 5;
     memset( buf, 0xcc, sizeof(buf) );
     CHECK( icmp6_write_reply( buf, 36, &res ) == 36, "error reply size" );
@@ -580,7 +621,7 @@ static void test_icmp6( void )
     n = icmp6_build_echo( msg, sizeof(msg), 0x42, 7, "hello", 5 );
     msg[0] = 129;
     icmp6_parse( msg, n, dst, &p );
-    icmp6_result_from_packet( &p, 0, &res );
+    icmp_result_from_packet( &p, 0, &res );
     memset( buf, 0xcc, sizeof(buf) );
     CHECK( icmp6_write_reply( buf, 41, &res ) == 41 && !memcmp( buf + 36, "hello", 5 ) && buf[41] == 0xcc &&
            !buf[28] && !memcmp( buf + 6, dst, 16 ), "echo reply layout" );

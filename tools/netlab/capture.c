@@ -12,13 +12,29 @@
  * replies, TTL expiry, each unreachable, fragmentation needed, forgeries...)
  * is also saved there as a fuzz corpus file: a mode byte 0, then the packet
  * exactly as a raw socket returns it.
+ *
+ * Copyright 2026 the icmp-echo authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
 
-#include "icmpcore.h"
+#include "icmp4_packet.h"
 #include "labnet.h"
 
 static void hex( FILE *f, const uint8_t *p, size_t len )

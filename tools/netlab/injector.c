@@ -20,6 +20,22 @@
  * With DIR, each kind of forgery is also saved once as a fuzz corpus file
  * (mode byte 0, then the packet as a raw socket would return it).
  * Packets go only to the sender of a request that arrived here.
+ *
+ * Copyright 2026 the icmp-echo authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,7 +45,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "icmpcore.h"
+#include "icmp4_packet.h"
 #include "labnet.h"
 
 struct forge

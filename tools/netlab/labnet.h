@@ -2,6 +2,22 @@
  * Small helpers shared by the network lab's native tools (tools/netlab/):
  * raw IPv4 ICMP sockets, address text, clocks, and a view of a received
  * packet. Linux only; run inside a lab namespace (tools/netlab/netlab).
+ *
+ * Copyright 2026 the icmp-echo authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 #ifndef LABNET_H
 #define LABNET_H
@@ -39,7 +55,7 @@ const char *lab_ntoa( uint32_t addr );       /* static buffer, 4 rotating */
 int64_t lab_now_us( void );                  /* monotonic */
 void lab_die( const char *fmt, ... ) __attribute__((noreturn, format(printf, 1, 2)));
 
-/* the tools (one file each) */
+/* the tools (one file each), which labtool.c dispatches to */
 int lab_ping( int argc, char **argv );
 int lab_respond( int argc, char **argv );
 int lab_capture( int argc, char **argv );

@@ -3,6 +3,22 @@
  * DELAY_MS milliseconds (the lab's stand-in for a slow link: this kernel has
  * no netem). The namespace ignores echo itself (icmp_echo_ignore_all), so
  * this is the only answer. Runs until killed.
+ *
+ * Copyright 2026 the icmp-echo authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 #include <errno.h>
 #include <poll.h>
@@ -12,7 +28,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include "icmpcore.h"
+#include "icmp4_packet.h"
 #include "labnet.h"
 
 #define QUEUE 4096

@@ -3,9 +3,26 @@
  * Nodes are embedded in the objects they time; the heap stores pointers and
  * keeps each node's index so removal of any node is O(log n).
  * Pure C; not thread-safe (the engine holds its lock around it).
+ *
+ * Copyright 2026 the icmp-echo authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
-#ifndef TIMERHEAP_H
-#define TIMERHEAP_H
+
+#ifndef TIMER_HEAP_H
+#define TIMER_HEAP_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -21,7 +38,7 @@ struct timer_heap
     struct timer_node **nodes;
     size_t count;
     size_t capacity;
-    void *(*realloc_fn)( void *ptr, size_t size );  /* allocator (NULL to free) */
+    void *(*realloc_fn)( void *ptr, size_t size );  /* allocator; size 0 frees */
 };
 
 #define TIMER_NOT_QUEUED ((size_t)-1)
@@ -38,4 +55,4 @@ static inline struct timer_node *timer_heap_min( const struct timer_heap *heap )
 /* Removes and returns the earliest node if its deadline is <= now, else NULL. */
 struct timer_node *timer_heap_pop_expired( struct timer_heap *heap, uint64_t now );
 
-#endif /* TIMERHEAP_H */
+#endif /* TIMER_HEAP_H */
