@@ -175,9 +175,16 @@ static int find_on_wire( const BYTE *data, struct wire *w )
     {
         HANDLE f = CreateFileA( capture_file, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
                                 NULL, OPEN_EXISTING, 0, NULL );
+        LARGE_INTEGER size, from;
         DWORD got = 0;
         if (f != INVALID_HANDLE_VALUE)
         {
+            /* the newest lines: the capture grows by megabytes in the bursts */
+            if (GetFileSizeEx( f, &size ) && size.QuadPart > (LONGLONG)sizeof(text) - 1)
+            {
+                from.QuadPart = size.QuadPart - (sizeof(text) - 1);
+                SetFilePointerEx( f, from, NULL, FILE_BEGIN );
+            }
             ReadFile( f, text, sizeof(text) - 1, &got, NULL );
             CloseHandle( f );
         }
@@ -544,6 +551,160 @@ static void test_many_outstanding( void )
     free( bufs );
 }
 
+/* ---- bursts: 10,000 requests at once from 16 threads, none lost ---- */
+
+enum { BURST_TOTAL = 10000, BURST_SIZE = 32, BURST_TIMEOUT = 5000 };
+
+struct burst_req
+{
+    IPAddr dst;
+    HANDLE event;
+    LONG calls;
+    BYTE data[BURST_SIZE];
+    BYTE buf[sizeof(ICMP_ECHO_REPLY) + BURST_SIZE + 8];
+};
+
+struct burst_thread
+{
+    HANDLE h, start;
+    char kind;                      /* 'A' APC, 'E' event, 'S' synchronous */
+    struct burst_req *reqs;
+    int count;
+};
+
+static void NTAPI burst_apc( void *context, IO_STATUS_BLOCK *iosb, ULONG reserved )
+{
+    InterlockedIncrement( &((struct burst_req *)context)->calls );
+}
+
+static void burst_send( struct burst_thread *t, struct burst_req *r )
+{
+    pIcmpSendEcho2( t->h, t->kind == 'E' ? r->event : NULL, t->kind == 'A' ? burst_apc : NULL, r, r->dst, r->data,
+                    BURST_SIZE, NULL, r->buf, sizeof(r->buf), BURST_TIMEOUT );
+}
+
+/* issues all of the thread's requests back to back, then waits for them */
+static DWORD CALLBACK burst_thread( void *arg )
+{
+    struct burst_thread *t = arg;
+    DWORD deadline;
+    int i, done;
+
+    WaitForSingleObject( t->start, INFINITE );
+    for (i = 0; i < t->count; i++) burst_send( t, &t->reqs[i] );
+    deadline = GetTickCount() + 3 * BURST_TIMEOUT;
+    if (t->kind == 'E')
+        for (i = 0; i < t->count; i++) WaitForSingleObject( t->reqs[i].event, 3 * BURST_TIMEOUT );
+    else if (t->kind == 'A')
+        do
+        {
+            SleepEx( 50, TRUE );
+            for (i = done = 0; i < t->count; i++) done += t->reqs[i].calls != 0;
+        } while (done < t->count && (LONG)(GetTickCount() - deadline) < 0);
+    return 0;
+}
+
+/* 10,000 requests at once, 6,000 APC, 3,000 Event and 1,000 synchronous
+ * ones from 6 + 6 + 4 threads on one handle, each with its own payload; the
+ * engine is given a desktop's receive buffer (212,992 bytes, Linux's default
+ * rmem_max; Wine's builtin ignores the variable). Every one must come back. */
+static void burst( const char *name, IPAddr (*dst)( int i ) )
+{
+    static const struct { char kind; DWORD threads, each; } plan[] = { { 'A', 6, 1000 }, { 'E', 6, 500 }, { 'S', 4, 250 } };
+    struct burst_req *r = calloc( BURST_TOTAL, sizeof(*r) );
+    struct burst_thread t[16];
+    HANDLE threads[16], start = CreateEventA( NULL, TRUE, FALSE, NULL ), h = pIcmpCreateFile();
+    DWORD begin, took, good = 0, i, p, k, n = 0, next = 0;
+
+    SetEnvironmentVariableA( "ICMP_ECHO_SO_RCVBUF", "212992" );
+    for (i = 0; i < BURST_TOTAL; i++)
+    {
+        r[i].dst = dst( i );
+        fill_payload( r[i].data, BURST_SIZE, i );
+        memcpy( r[i].data, &i, sizeof(i) );
+    }
+    for (p = 0; p < ARRAY_SIZE(plan); p++)
+        for (k = 0; k < plan[p].threads; k++, n++)
+        {
+            t[n].h = h;
+            t[n].start = start;
+            t[n].kind = plan[p].kind;
+            t[n].reqs = r + next;
+            t[n].count = plan[p].each;
+            if (t[n].kind == 'E') for (i = 0; i < plan[p].each; i++) r[next + i].event = CreateEventA( NULL, TRUE, FALSE, NULL );
+            next += plan[p].each;
+            threads[n] = CreateThread( NULL, 0, burst_thread, &t[n], 0, NULL );
+        }
+    begin = GetTickCount();
+    SetEvent( start );
+    WaitForMultipleObjects( n, threads, TRUE, INFINITE );
+    took = GetTickCount() - begin;
+    for (i = 0; i < BURST_TOTAL; i++)
+    {
+        const ICMP_ECHO_REPLY *reply = (const ICMP_ECHO_REPLY *)r[i].buf;
+        if (reply->Status == IP_SUCCESS && reply->Address == r[i].dst && reply->DataSize == BURST_SIZE &&
+            !memcmp( reply->Data, r[i].data, BURST_SIZE ))
+            good++;
+        if (r[i].event) CloseHandle( r[i].event );
+    }
+    ok( good == BURST_TOTAL, "%s: %lu of %u came back\n", name, good, BURST_TOTAL );
+    trace( "%s: %lu of %u in %lu ms\n", name, good, BURST_TOTAL, took );
+    printf( "row: %s good=%lu\n", name, good );
+    for (i = 0; i < n; i++) CloseHandle( threads[i] );
+    CloseHandle( start );
+    pIcmpCloseHandle( h );
+    free( r );
+}
+
+static IPAddr burst_host( int i )
+{
+    return HOST;
+}
+
+/* 198.18.10.1 ... 198.18.10.250, all the host's */
+static IPAddr burst_sweep( int i )
+{
+    return htonl( 0xc6120a01u + i % 250 );
+}
+
+static void test_burst_host( void )
+{
+    burst( "burst-one-host", burst_host );
+}
+
+static void test_burst_sweep( void )
+{
+    burst( "burst-250-hosts", burst_sweep );
+}
+
+/* the issue's measurement: 10,000 APC requests back to back from one thread */
+static void test_burst_one_thread( void )
+{
+    struct burst_req *r = calloc( BURST_TOTAL, sizeof(*r) );
+    struct burst_thread t;
+    DWORD good = 0, i;
+
+    SetEnvironmentVariableA( "ICMP_ECHO_SO_RCVBUF", "212992" );
+    t.h = pIcmpCreateFile();
+    t.start = CreateEventA( NULL, TRUE, TRUE, NULL );
+    t.kind = 'A';
+    t.reqs = r;
+    t.count = BURST_TOTAL;
+    for (i = 0; i < BURST_TOTAL; i++)
+    {
+        r[i].dst = HOST;
+        fill_payload( r[i].data, BURST_SIZE, i );
+        memcpy( r[i].data, &i, sizeof(i) );
+    }
+    burst_thread( &t );
+    for (i = 0; i < BURST_TOTAL; i++)
+        if (((ICMP_ECHO_REPLY *)r[i].buf)->Status == IP_SUCCESS && !memcmp( ((ICMP_ECHO_REPLY *)r[i].buf)->Data, r[i].data, BURST_SIZE )) good++;
+    ok( good == BURST_TOTAL, "%lu of %u came back\n", good, BURST_TOTAL );
+    printf( "row: burst-one-thread good=%lu\n", good );
+    pIcmpCloseHandle( t.h );
+    free( r );
+}
+
 /* ---- source selection on the two-address client ---- */
 
 static void test_source_select( void )
@@ -854,6 +1015,9 @@ static const struct winetest_entry tests[] =
     { "silent_timeouts", test_silent_timeouts },
     { "delay", test_delay },
     { "many_outstanding", test_many_outstanding },
+    { "burst_host", test_burst_host },
+    { "burst_sweep", test_burst_sweep },
+    { "burst_one_thread", test_burst_one_thread },
     { "source_select", test_source_select },
     { "wire_options", test_wire_options },
     { "caller_winmtr", test_caller_winmtr },

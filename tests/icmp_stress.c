@@ -400,23 +400,37 @@ static int child_exit_pending( void )
     ExitProcess( 42 );
 }
 
-static DWORD run_child( const char *args, DWORD timeout, DWORD *exit_code )
+/* runs this program with args; env (NAME=VALUE or NULL) is added to its environment */
+static DWORD run_child_env( const char *args, const char *env, DWORD timeout, DWORD *exit_code )
 {
-    char cmd[1024];
+    char cmd[1024], name[64];
+    const char *eq = env ? strchr( env, '=' ) : NULL;
     STARTUPINFOA si;
     PROCESS_INFORMATION pi;
     DWORD ret;
 
     snprintf( cmd, sizeof(cmd), "\"%s\" --dll \"%s\" %s %s", self_path, dll_arg, lab ? "--lab" : "", args );
+    if (eq)
+    {
+        snprintf( name, sizeof(name), "%.*s", (int)(eq - env), env );
+        SetEnvironmentVariableA( name, eq + 1 );
+    }
     memset( &si, 0, sizeof(si) );
     si.cb = sizeof(si);
-    if (!CreateProcessA( NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi )) return GetLastError();
+    ret = CreateProcessA( NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi );
+    if (eq) SetEnvironmentVariableA( name, NULL );
+    if (!ret) return GetLastError();
     ret = WaitForSingleObject( pi.hProcess, timeout );
     if (ret != WAIT_OBJECT_0) TerminateProcess( pi.hProcess, 1 );
     GetExitCodeProcess( pi.hProcess, exit_code );
     CloseHandle( pi.hProcess );
     CloseHandle( pi.hThread );
     return ret;
+}
+
+static DWORD run_child( const char *args, DWORD timeout, DWORD *exit_code )
+{
+    return run_child_env( args, NULL, timeout, exit_code );
 }
 
 static void test_process_exit_pending( void )
@@ -467,6 +481,167 @@ static void test_process_isolation( void )
         ok( codes[i] == 0, "process %d got replies that were not its own (exit %lu)\n", i + 1, codes[i] );
         CloseHandle( threads[i] );
     }
+}
+
+/* ---- threads that exit with APCs queued: their requests are freed ---- */
+
+/* sends n APC requests, lets their APCs be queued (the replies come back
+ * while it sleeps, not alertable), then exits without ever running them */
+static DWORD CALLBACK queue_apcs_and_exit( void *arg )
+{
+    struct async_req *r = arg;
+    HANDLE h = pIcmpCreateFile();
+    int i;
+
+    for (i = 0; i < 100; i++)
+        pIcmpSendEcho2( h, NULL, counting_apc, &r[i], LOCALHOST, r[i].data, 16, NULL, r[i].buf, sizeof(r[i].buf),
+                        2000 );
+    Sleep( 50 );
+    pIcmpCloseHandle( h );
+    return 0;
+}
+
+/* n requests from threads of 100 requests each, 8 threads at a time */
+static void apcs_of_exiting_threads( struct async_req *r, int n )
+{
+    HANDLE threads[8];
+    int i, j;
+
+    for (i = 0; i < n; i += 800)
+    {
+        int count = 0;
+        for (j = 0; j < 8 && i + j * 100 < n; j++)
+            threads[count++] = CreateThread( NULL, 0, queue_apcs_and_exit, r + i + j * 100, 0, NULL );
+        WaitForMultipleObjects( count, threads, TRUE, INFINITE );
+        for (j = 0; j < count; j++) CloseHandle( threads[j] );
+    }
+    Sleep( 500 );   /* the last replies are in, and their APCs dropped */
+}
+
+static void test_exited_thread_apcs( void )
+{
+    int n = count( 20000 ), i, calls = 0;
+    struct async_req *r = calloc( n, sizeof(*r) );
+    SIZE_T before, after;
+
+    for (i = 0; i < n; i++) fill_payload( r[i].data, 16, 9000 + i );
+    apcs_of_exiting_threads( r, 800 );   /* warm-up: the engine, its tables, the heap */
+    before = private_bytes();
+    apcs_of_exiting_threads( r, n );
+    after = private_bytes();
+    for (i = 0; i < n; i++) calls += r[i].calls;
+    ok( calls == 0, "%d APCs ran although their threads had exited\n", calls );
+    trace( "%d APC requests of exited threads: private bytes %Iu -> %Iu\n", n, before, after );
+    ok( after < before + 1024 * 1024, "private bytes grew by %Iu KiB\n", (after - before) / 1024 );
+    free( r );
+}
+
+/* ---- the receive thread keeps expiring timers whatever the socket does ---- */
+
+/* (a child whose receives all fail: ICMP_ECHO_TEST_FAULTS=recv) */
+static int child_failing_receives( void )
+{
+    enum { N = 50 };
+    static struct async_req r[N];
+    HANDLE h = pIcmpCreateFile(), events[N];
+    DWORD start = GetTickCount(), ret;
+    int i, timed_out = 0;
+
+    for (i = 0; i < N; i++)
+    {
+        events[i] = CreateEventA( NULL, TRUE, FALSE, NULL );
+        pIcmpSendEcho2( h, events[i], NULL, NULL, LOCALHOST, r[i].data, 16, NULL, r[i].buf, sizeof(r[i].buf), 300 );
+    }
+    ret = pIcmpSendEcho2( h, NULL, NULL, NULL, LOCALHOST, r[0].data, 16, NULL, r[0].buf, sizeof(r[0].buf), 300 );
+    if (!ret && GetLastError() == IP_REQ_TIMED_OUT) timed_out++;
+    for (i = 0; i < N; i++)
+        if (WaitForSingleObject( events[i], 5000 ) == WAIT_OBJECT_0 &&
+            ((ICMP_ECHO_REPLY *)r[i].buf)->Status == IP_REQ_TIMED_OUT)
+            timed_out++;
+    printf( "child: %d of %d timed out in %lu ms\n", timed_out, N + 1, GetTickCount() - start );
+    return timed_out == N + 1 ? 0 : 1;
+}
+
+static void test_failing_receives( void )
+{
+    DWORD code = 99, ret = run_child_env( "--child-failing-receives", "ICMP_ECHO_TEST_FAULTS=recv", 30000, &code );
+
+    ok( ret == WAIT_OBJECT_0, "the child never ended: %lu\n", ret );
+    ok( code == 0, "requests did not time out while every receive failed (exit %lu)\n", code );
+}
+
+/* ---- 5,000 LoadLibrary / FreeLibrary cycles ---- */
+
+/* the lowest free TLS index: it must not climb as the DLL comes and goes */
+static DWORD tls_level( void )
+{
+    DWORD index = TlsAlloc();
+    TlsFree( index );
+    return index;
+}
+
+/* one cycle; with `use`, an echo (which starts the engine: the DLL then stays) */
+static BOOL load_cycle( const char *path, BOOL use )
+{
+    HMODULE module = LoadLibraryA( path );
+    BYTE data[8] = { 0 }, buf[sizeof(ICMP_ECHO_REPLY) + 8];
+    HANDLE h;
+    BOOL good;
+
+    if (!module || !load_icmp_exports( NULL, module )) return FALSE;
+    h = pIcmpCreateFile();
+    good = h != INVALID_HANDLE_VALUE &&
+           (!use || pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), NULL, buf, sizeof(buf), 2000 ) == 1);
+    pIcmpCloseHandle( h );
+    FreeLibrary( module );
+    return good;
+}
+
+/* (a child that has not loaded the DLL yet) */
+static int child_load_cycles( void )
+{
+    char path[MAX_PATH];
+    DWORD tls0, tls1, tls2;
+    SIZE_T bytes0, bytes1;
+    HMODULE module;
+    int i, n = count( 5000 ), bad = 0;
+
+    if (strcmp( dll_arg, "system" )) GetFullPathNameA( dll_arg, sizeof(path), path, NULL );
+    else strcpy( path, "iphlpapi.dll" );
+    load_cycle( path, FALSE );   /* warm-up: the loader's own tables */
+    tls0 = tls_level();
+    bytes0 = private_bytes();
+    for (i = 0; i < n; i++) if (!load_cycle( path, FALSE )) bad++;
+    tls1 = tls_level();
+    bytes1 = private_bytes();
+    for (i = 0; i < n; i++) if (!load_cycle( path, TRUE )) bad++;
+    tls2 = tls_level();
+    printf( "child: %d cycles without use: TLS index %lu -> %lu, private KiB %lu -> %lu; "
+            "%d with use: TLS index -> %lu; %d failed\n", n, tls0, tls1, (unsigned long)(bytes0 / 1024),
+            (unsigned long)(bytes1 / 1024), n, tls2, bad );
+    if (bad || tls1 != tls0 || tls2 > tls1 + 1 || bytes1 > bytes0 + 1024 * 1024) return 1;
+    /* ICMP still works, and so does a forwarded function where the forward can be resolved */
+    if (!load_cycle( path, TRUE )) return 2;
+    module = LoadLibraryA( path );
+    if (GetProcAddress( module, "GetAdaptersInfo" ))
+    {
+        DWORD (WINAPI *pGetAdaptersInfo)( void *, ULONG * ) = (void *)GetProcAddress( module, "GetAdaptersInfo" );
+        ULONG size = 0;
+        DWORD err = pGetAdaptersInfo( NULL, &size );
+        printf( "child: GetAdaptersInfo -> %lu, size %lu\n", err, size );
+        if (err != ERROR_BUFFER_OVERFLOW && err != ERROR_NO_DATA) return 3;
+    }
+    else printf( "child: GetAdaptersInfo cannot be resolved here (no iphlpapi_orig.dll): not called\n" );
+    return 0;
+}
+
+static void test_load_cycles( void )
+{
+    DWORD code = 99, ret = run_child( "--child-load-cycles", 600000, &code );
+
+    ok( ret == WAIT_OBJECT_0, "the child never ended: %lu\n", ret );
+    ok( code == 0, "load/unload cycles leaked or broke the DLL (exit %lu: 1 leak, 2 no echo, 3 forward broken)\n",
+        code );
 }
 
 /* ---- leaks: handles, threads and private bytes return to their level ---- */
@@ -577,13 +752,16 @@ static const struct winetest_entry tests[] =
     { "process_exit_pending", test_process_exit_pending },
     { "process_isolation", test_process_isolation },
     { "leaks", test_leaks },
+    { "exited_thread_apcs", test_exited_thread_apcs },
+    { "failing_receives", test_failing_receives },
+    { "load_cycles", test_load_cycles },
 };
 
 int main( int argc, char **argv )
 {
     const char *only = NULL;
     struct target_dll t;
-    int i, child_exit = 0, child_iso = 0;
+    int i, child_exit = 0, child_iso = 0, child_fail = 0, child_cycles = 0;
     static char path[MAX_PATH];
 
     GetModuleFileNameA( NULL, path, sizeof(path) );
@@ -595,6 +773,8 @@ int main( int argc, char **argv )
         else if (!strcmp( argv[i], "--scale" ) && i + 1 < argc) scale = atoi( argv[++i] ) > 0 ? atoi( argv[i] ) : 1;
         else if (!strcmp( argv[i], "--child-exit" )) child_exit = 1;
         else if (!strcmp( argv[i], "--child-isolation" ) && i + 1 < argc) child_iso = atoi( argv[++i] );
+        else if (!strcmp( argv[i], "--child-failing-receives" )) child_fail = 1;
+        else if (!strcmp( argv[i], "--child-load-cycles" )) child_cycles = 1;
         else if (!strcmp( argv[i], "--list" ))
         {
             for (i = 0; i < (int)ARRAY_SIZE(tests); i++) printf( "%s\n", tests[i].name );
@@ -602,10 +782,12 @@ int main( int argc, char **argv )
         }
         else only = argv[i];
     }
+    if (child_cycles) return child_load_cycles();   /* before the DLL is loaded */
     if (!target_load( dll_arg, &t )) return 2;
-    if (!child_exit && !child_iso) target_describe( &t, stdout );
+    if (!child_exit && !child_iso && !child_fail) target_describe( &t, stdout );
     if (!load_icmp_exports( NULL, t.module )) return 2;
     if (child_exit) return child_exit_pending();
     if (child_iso) return child_isolation( child_iso );
+    if (child_fail) return child_failing_receives();
     return winetest_main( argc, argv, tests, ARRAY_SIZE(tests), only );
 }

@@ -1,10 +1,9 @@
 /*
  * Completion: writing a request's result into the caller's reply buffer
  * and telling the caller: waking a synchronous caller, signalling an event,
- * or queuing the caller's APC to the thread that made the request (with an
- * IO_STATUS_BLOCK in our own memory), and the references that keep a
- * request and that thread's handle alive until then. Also the table of
- * local failures to the IP_STATUS a request completes with.
+ * or handing the request to echo_apc.c for its APC; the references that
+ * keep an asynchronous request alive until then. Also the table of local
+ * failures to the IP_STATUS a request completes with.
  *
  * Called with the request already out of the pending table and the timer
  * heap (echo_request.c); must not touch either.
@@ -64,37 +63,6 @@ DWORD ip_status_from_error( DWORD err )
     }
 }
 
-/* ---- threads that receive APCs ---- */
-
-void thread_ref_release( struct thread_ref *ref )
-{
-    if (InterlockedDecrement( &ref->refs )) return;
-    CloseHandle( ref->handle );
-    HeapFree( GetProcessHeap(), 0, ref );
-}
-
-/* A reference to the current thread (its handle is duplicated once and
- * kept in TLS until the thread detaches). */
-struct thread_ref *thread_ref_current( void )
-{
-    struct thread_ref *ref = TlsGetValue( engine.thread_tls );
-
-    if (!ref)
-    {
-        if (!(ref = HeapAlloc( GetProcessHeap(), 0, sizeof(*ref) ))) return NULL;
-        if (!DuplicateHandle( GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(),
-                              &ref->handle, 0, FALSE, DUPLICATE_SAME_ACCESS ))
-        {
-            HeapFree( GetProcessHeap(), 0, ref );
-            return NULL;
-        }
-        ref->refs = 1;  /* the TLS slot's */
-        TlsSetValue( engine.thread_tls, ref );
-    }
-    InterlockedIncrement( &ref->refs );
-    return ref;
-}
-
 /* ---- completion ---- */
 
 /* Drops a reference to an asynchronous request (synchronous ones live on
@@ -103,33 +71,6 @@ void request_release( struct echo_request *req )
 {
     if (req->how != COMPLETE_WAKE && !InterlockedDecrement( &req->refs ))
         HeapFree( GetProcessHeap(), 0, req );
-}
-
-static void WINAPI apc_trampoline( ULONG_PTR arg, ULONG_PTR unused1, ULONG_PTR unused2 )
-{
-    struct echo_request *req = (struct echo_request *)arg;
-
-    TRACE( "calling APC %p(%p, %p)\n", req->apc, req->apc_context, &req->iosb );
-    req->apc( req->apc_context, &req->iosb, 0 );
-    request_release( req );
-}
-
-static void queue_apc( struct echo_request *req )
-{
-    /* once queued, the APC may run and free req at any moment */
-    struct thread_ref *thread = req->thread;
-    USHORT seq = req->key.seq;
-    NTSTATUS status;
-
-    req->iosb.Status = STATUS_SUCCESS;
-    req->iosb.Information = req->written;
-    status = NtQueueApcThread( thread->handle, apc_trampoline, (ULONG_PTR)req, 0, 0 );
-    thread_ref_release( thread );
-    if (status)
-    {
-        TRACE( "seq %u: requesting thread is gone (%#lx), APC dropped\n", seq, status );
-        request_release( req );
-    }
 }
 
 /* Writes the result into the caller's buffer and tells the caller. */
@@ -155,7 +96,7 @@ void completion_finish( struct echo_request *req, const struct icmp_result *res 
         request_release( req );
         break;
     case COMPLETE_APC:
-        queue_apc( req );
+        apc_queue( req );
         break;
     }
 }

@@ -22,6 +22,9 @@
  * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "echo_private.h"
 #include "wine/debug.h"
 
@@ -53,25 +56,54 @@ ULONGLONG engine_now_ms( void )
     return engine_qpc_to_ms( now.QuadPart );
 }
 
+/* Takes nothing that process_detach could not give back: the TLS slot,
+ * sockets and threads come with the engine's start, which pins the DLL. */
 BOOL echo_engine_process_attach( HINSTANCE instance )
 {
     engine.module = instance;
     InitializeCriticalSection( &engine.cs );
     InitializeCriticalSection( &engine.send_cs );
+    InitializeCriticalSection( &engine.apc_cs );
     QueryPerformanceFrequency( &engine.freq );
     timer_heap_init( &engine.timers, engine_realloc );
     engine.wake_at = ~(ULONGLONG)0;
-    engine.thread_tls = TlsAlloc();
-    return engine.thread_tls != TLS_OUT_OF_INDEXES;
+    engine.thread_tls = TLS_OUT_OF_INDEXES;
+    list_init( &engine.flow_requests );
+    InitializeConditionVariable( &engine.flow_cv );
+    return TRUE;
+}
+
+/* FreeLibrary of a DLL whose engine never started (a started one is
+ * pinned); at process exit (reserved set) nothing needs to be given back. */
+void echo_engine_process_detach( void *reserved )
+{
+    if (reserved || engine.started) return;
+    HeapFree( GetProcessHeap(), 0, engine.pending );   /* a start that failed halfway */
+    if (engine.wake) CloseHandle( engine.wake );
+    if (engine.thread_tls != TLS_OUT_OF_INDEXES) TlsFree( engine.thread_tls );
+    timer_heap_destroy( &engine.timers );
+    DeleteCriticalSection( &engine.apc_cs );
+    DeleteCriticalSection( &engine.send_cs );
+    DeleteCriticalSection( &engine.cs );
 }
 
 void echo_engine_thread_detach( void )
 {
-    struct thread_ref *ref;
+    apc_thread_detach();
+}
 
-    if (engine.thread_tls == TLS_OUT_OF_INDEXES || !(ref = TlsGetValue( engine.thread_tls ))) return;
-    TlsSetValue( engine.thread_tls, NULL );
-    thread_ref_release( ref );
+/* Test hooks, off unless ICMP_ECHO_TEST_FAULTS names them (comma-separated):
+ * "recv" makes every receive fail, to test that timers still expire. */
+BOOL engine_test_fault( const char *name )
+{
+    char faults[256], *p;
+    size_t len = strlen( name );
+    DWORD got = GetEnvironmentVariableA( "ICMP_ECHO_TEST_FAULTS", faults, sizeof(faults) );
+
+    if (!got || got >= sizeof(faults)) return FALSE;
+    for (p = faults; (p = strstr( p, name )); p += len)
+        if ((p == faults || p[-1] == ',') && (!p[len] || p[len] == ',')) return TRUE;
+    return FALSE;
 }
 
 /* The first start (retried if it failed): no request exists yet, so
@@ -85,12 +117,17 @@ static DWORD start_now( void )
         !(engine.pending = HeapAlloc( GetProcessHeap(), HEAP_ZERO_MEMORY, ECHO_SEQ_SPACE * sizeof(*engine.pending) )))
         return ERROR_NOT_ENOUGH_MEMORY;
     if (!engine.wake && !(engine.wake = CreateEventW( NULL, FALSE, FALSE, NULL ))) return GetLastError();
+    if (engine.thread_tls == TLS_OUT_OF_INDEXES && (engine.thread_tls = TlsAlloc()) == TLS_OUT_OF_INDEXES)
+        return ERROR_NOT_ENOUGH_MEMORY;
     engine.id = (USHORT)GetCurrentProcessId();
     engine.next_seq = (USHORT)(GetTickCount() ^ (GetCurrentProcessId() << 4));
+    engine.fail_receives = engine_test_fault( "recv" );
+    flow_init( socket_rcvbuf() );
 
     /* the receive thread and queued APCs run our code: stay loaded */
     GetModuleHandleExW( GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
                         (const WCHAR *)engine.module, &pinned );
+    engine.started = TRUE;
     if (!(thread = CreateThread( NULL, 0, receive_thread, NULL, 0, NULL ))) return GetLastError();
     CloseHandle( thread );
     TRACE( "engine started, id %#x\n", engine.id );

@@ -57,6 +57,7 @@ DWORD echo_request_submit( const struct echo_params *params );
 
 /* DllMain's calls */
 BOOL echo_engine_process_attach( HINSTANCE instance );
+void echo_engine_process_detach( void *reserved );
 void echo_engine_thread_detach( void );
 
 #endif /* ECHO_ENGINE_H */

@@ -7,16 +7,22 @@
  *   echo_request.c     requests: the pending table, timers, the send path,
  *                      the synchronous wait
  *   echo_receive.c     the receive thread: receiving, matching, expiring
+ *   echo_flow.c        flow control: the budget of receive-buffer bytes
+ *                      that requests in flight may fill
  *   echo_completion.c  finishing a request: the reply buffer, waking the
- *                      caller, the event, APCs and the threads they go to
+ *                      caller, signalling the event
+ *   echo_apc.c         APC completions: the threads they go to, one APC per
+ *                      burst of completions, what an exiting thread leaves
  *
  * Locks, in the only order they may be taken: the loader lock (DllMain),
  * then engine.send_cs (socket option state and the send itself), then
- * engine.cs (pending table, timer heap, socket list, wake_at). The receive
- * thread takes engine.cs only. No engine lock is held across a call that
- * may take the loader lock (GetModuleHandleEx, thread creation) or that
- * waits for another thread; a completion signals its caller (SetEvent,
- * NtQueueApcThread) without engine locks held.
+ * engine.cs (pending table, timer heap, socket list, flow budget, wake_at),
+ * then engine.apc_cs (queued APCs and their threads). The receive thread
+ * takes engine.cs and engine.apc_cs only. No engine lock is held across a
+ * call that may take the loader lock (GetModuleHandleEx, thread creation)
+ * or that waits for another thread, except the flow budget's condition
+ * variable (which releases engine.cs while it waits); a completion signals
+ * its caller (SetEvent, NtQueueApcThread) without engine.cs held.
  *
  * Errors: engine functions return Win32 error codes (0 for success).
  * Winsock's codes are turned into them in one place, at the socket
@@ -63,6 +69,34 @@
 #define ECHO_MAX_SOCKETS  32            /* the default socket per family plus bound sources */
 #define ECHO_SEQ_SPACE    65536
 #define ECHO_RX_BUFFER    (65536 + 64)
+#define ECHO_RCVBUF       (1 << 20)     /* SO_RCVBUF asked for (ICMP_ECHO_SO_RCVBUF overrides it) */
+#define ECHO_MIN_TIMEOUT  16            /* ms: shorter timeouts wait this long (see echo_request.c) */
+
+/* a doubly linked list through LIST_ENTRY (winnt.h) */
+static inline void list_init( LIST_ENTRY *head )
+{
+    head->Flink = head->Blink = head;
+}
+
+static inline void list_add_tail( LIST_ENTRY *head, LIST_ENTRY *entry )
+{
+    entry->Flink = head;
+    entry->Blink = head->Blink;
+    head->Blink->Flink = entry;
+    head->Blink = entry;
+}
+
+static inline void list_remove( LIST_ENTRY *entry )
+{
+    entry->Blink->Flink = entry->Flink;
+    entry->Flink->Blink = entry->Blink;
+    entry->Flink = entry->Blink = entry;
+}
+
+static inline BOOL list_empty( const LIST_ENTRY *head )
+{
+    return head->Flink == head;
+}
 
 struct echo_socket;
 
@@ -79,6 +113,8 @@ struct family_ops
     void (*address_bytes)( const SOCKADDR_INET *addr, uint8_t out[ICMP_ADDR_LEN] );
     /* whether addr names any source (the default socket) */
     BOOL (*is_any)( const SOCKADDR_INET *addr );
+    /* whether addr is a loopback address (our own request then reaches our sockets too) */
+    BOOL (*is_loopback)( const SOCKADDR_INET *addr );
     /* reads a new socket's defaults and tells which kind Wine gave us */
     const struct socket_ops *(*setup)( struct echo_socket *sock );
     /* brings the socket's options to what a request asks (send_cs held) */
@@ -108,6 +144,8 @@ struct echo_socket
     /* receive side: the receive thread only */
     WSAOVERLAPPED ov;
     BOOL posted;                            /* a receive is posted */
+    ULONGLONG retry_at;                     /* after a failed receive: when to post again (0: now) */
+    DWORD retry_delay;                      /* ms, doubled after each failure in a row */
     DWORD rx_flags;
     SOCKADDR_INET from;
     int from_len;
@@ -126,11 +164,15 @@ enum completion_kind
     COMPLETE_APC,                           /* queue the caller's APC to its thread */
 };
 
-/* The thread an APC goes to, shared by its requests and its TLS slot. */
+/* The thread an APC goes to, shared by its requests and its TLS slot
+ * (echo_apc.c); done, apc_queued and exiting are under engine.apc_cs. */
 struct thread_ref
 {
     HANDLE handle;
     LONG refs;
+    LIST_ENTRY done;                        /* its completed requests whose routine has not run */
+    BOOL apc_queued;                        /* our APC is queued to it and has not started */
+    BOOL exiting;                           /* the thread detached: nothing more runs there */
 };
 
 struct echo_request
@@ -154,14 +196,22 @@ struct echo_request
     void *apc_context;
     struct thread_ref *thread;
     IO_STATUS_BLOCK iosb;                   /* what the APC is given */
+    LIST_ENTRY apc_entry;                   /* in thread->done until its routine runs */
+    /* flow control (echo_flow.c), under engine.cs */
+    DWORD flow_charge;                      /* receive-buffer bytes held, 0 when none */
+    LIST_ENTRY flow_entry;                  /* in engine.flow_held, oldest first */
+    ULONGLONG flow_since;                   /* when the bytes were taken (ms) */
 };
 
 struct echo_engine
 {
     CRITICAL_SECTION cs;
     CRITICAL_SECTION send_cs;
+    CRITICAL_SECTION apc_cs;
     HINSTANCE module;
-    DWORD thread_tls;                       /* struct thread_ref of the current thread */
+    BOOL started;                           /* the engine runs (and the DLL is pinned) */
+    DWORD thread_tls;                       /* struct thread_ref of the current thread, from the start */
+    BOOL fail_receives;                     /* test hook: every receive fails (ICMP_ECHO_TEST_FAULTS=recv) */
     LARGE_INTEGER freq;
     USHORT id;                              /* identifier of every request */
     USHORT next_seq;
@@ -172,18 +222,27 @@ struct echo_engine
     unsigned int socket_count;
     HANDLE wake;                            /* wakes the receive thread */
     ULONGLONG wake_at;                      /* when the receive thread wakes by itself */
+    /* flow control (echo_flow.c) */
+    DWORD flow_budget;                      /* bytes of receive buffer requests in flight may fill */
+    DWORD flow_held;                        /* bytes held by requests in flight */
+    LIST_ENTRY flow_requests;               /* the requests holding them, oldest first */
+    CONDITION_VARIABLE flow_cv;             /* senders waiting for bytes */
+    BOOL receiver_idle;                     /* the receive thread found every socket empty and waits */
+    DWORD rtt_high;                         /* ms: a slowly decaying maximum of recent round trips */
 };
 
 extern struct echo_engine engine;
 
 /* echo_engine.c */
 DWORD engine_start( void );
+BOOL engine_test_fault( const char *name );
 ULONGLONG engine_qpc_to_ms( LONGLONG ticks );
 ULONGLONG engine_now_ms( void );
 void *engine_realloc( void *ptr, size_t size );
 
 /* echo_socket.c */
 const struct socket_ops *socket_ops_for_family( int family );
+DWORD socket_rcvbuf( void );
 DWORD socket_get( const SOCKADDR_INET *src, int family, struct echo_socket **ret );
 DWORD socket_send( struct echo_socket *sock, const BYTE *packet, size_t len, const SOCKADDR_INET *dst );
 DWORD win32_error_from_wsa( int err );
@@ -195,12 +254,23 @@ void request_unregister( struct echo_request *req );
 /* echo_receive.c */
 DWORD CALLBACK receive_thread( void *arg );
 
+/* echo_flow.c */
+void flow_init( DWORD rcvbuf );
+void flow_reserve( struct echo_request *req, WORD data_size, BOOL loopback );
+void flow_release( struct echo_request *req );      /* engine.cs held */
+void flow_receiver_idle( BOOL idle );               /* engine.cs held */
+void flow_round_trip( DWORD rtt_ms );               /* engine.cs held */
+
 /* echo_completion.c */
-struct thread_ref *thread_ref_current( void );
-void thread_ref_release( struct thread_ref *ref );
 void request_release( struct echo_request *req );
 void completion_finish( struct echo_request *req, const struct icmp_result *res );
 void completion_fail( struct echo_request *req, DWORD status );
 DWORD ip_status_from_error( DWORD err );
+
+/* echo_apc.c */
+struct thread_ref *thread_ref_current( void );
+void thread_ref_release( struct thread_ref *ref );
+void apc_queue( struct echo_request *req );
+void apc_thread_detach( void );
 
 #endif /* ECHO_PRIVATE_H */

@@ -1,8 +1,17 @@
 /*
  * Requests: turning checked parameters into a request, the pending table
  * (indexed by sequence number) and the timer heap of asynchronous
- * requests, the send path, and the synchronous caller's wait, which times
- * itself out so that it never needs the receive thread's timers.
+ * requests, the send path (after the flow budget, echo_flow.c), and the
+ * synchronous caller's wait, which times itself out so that it never needs
+ * the receive thread's timers.
+ *
+ * A request's time runs from just before its sendto: its deadline is that
+ * moment plus Timeout, and its RoundTripTime ends when the receive thread
+ * picks up the answer. Timeouts below ECHO_MIN_TIMEOUT (16 ms, Windows'
+ * default timer tick) wait that long: Windows accepts Timeout 0 and a
+ * loopback echo then succeeds (Wine's iphlpapi tests, checked on Windows),
+ * and .NET documents that with very small timeouts a reply can still be
+ * received after Timeout has passed.
  *
  * Owns struct echo_request until completion; must not touch a socket's
  * receive side or its option state except through echo_socket.c.
@@ -45,7 +54,7 @@ BOOL request_register( struct echo_request *req, DWORD timeout, BOOL *wake )
         if (!engine.pending[seq]) break;
     }
     QueryPerformanceCounter( &req->sent );
-    req->timer.deadline = engine_qpc_to_ms( req->sent.QuadPart ) + timeout;
+    req->timer.deadline = engine_qpc_to_ms( req->sent.QuadPart ) + max( timeout, ECHO_MIN_TIMEOUT );
     /* a synchronous caller times itself out (request_wait): only asynchronous
      * requests go into the heap, so only they may need the receive thread
      * woken to shorten its wait (a wineserver round trip) */
@@ -66,6 +75,7 @@ BOOL request_register( struct echo_request *req, DWORD timeout, BOOL *wake )
 
 void request_unregister( struct echo_request *req )
 {
+    flow_release( req );
     timer_heap_remove( &engine.timers, &req->timer );
     engine.pending[req->key.seq] = NULL;
     engine.pending_count--;
@@ -114,23 +124,21 @@ static void fail_sent_request( struct echo_request *req, DWORD status )
 static DWORD request_send( struct echo_socket *sock, struct echo_request *req, const struct echo_params *p )
 {
     DWORD err, status = p->unsent_status;
-    BOOL registered, wake;
+    BOOL registered = FALSE, wake = FALSE;
 
+    req->key.payload_size = p->data_size;
+    req->key.payload_hash = icmp_payload_hash( p->data, p->data_size );
+    if (!status) flow_reserve( req, p->data_size, sock->ops->family->is_loopback( &p->dst ) );
     EnterCriticalSection( &engine.send_cs );
-    if ((err = sock->ops->family->set_options( sock, p )))
+    err = sock->ops->family->set_options( sock, p );
+    EnterCriticalSection( &engine.cs );
+    if (!err && !(registered = request_register( req, p->timeout, &wake ))) err = ERROR_NOT_ENOUGH_MEMORY;
+    if (!registered) flow_release( req );
+    LeaveCriticalSection( &engine.cs );
+    if (err)
     {
         LeaveCriticalSection( &engine.send_cs );
         return ip_status_from_error( err );
-    }
-    req->key.payload_size = p->data_size;
-    req->key.payload_hash = icmp_payload_hash( p->data, p->data_size );
-    EnterCriticalSection( &engine.cs );
-    registered = request_register( req, p->timeout, &wake );
-    LeaveCriticalSection( &engine.cs );
-    if (!registered)
-    {
-        LeaveCriticalSection( &engine.send_cs );
-        return IP_NO_RESOURCES;
     }
     if (wake) SetEvent( engine.wake );
     if (!status && (err = send_packet( sock, req, p ))) status = ip_status_from_error( err );
@@ -178,6 +186,8 @@ static DWORD request_init( struct echo_request *req, const struct socket_ops *op
     memset( req, 0, sizeof(*req) );
     req->refs = 2;  /* asynchronous: released by the completion and by the sender once sent */
     req->timer.index = TIMER_NOT_QUEUED;
+    list_init( &req->flow_entry );
+    list_init( &req->apc_entry );
     req->ops = ops;
     req->key.family = ops->family->key_family;
     ops->family->address_bytes( &p->dst, req->key.dst );

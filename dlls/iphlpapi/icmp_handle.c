@@ -126,3 +126,11 @@ BOOL icmp_handle_free( HANDLE handle )
     TRACE( "%p -> %s\n", handle, slot ? "closed" : "not an ICMP handle" );
     return slot != NULL;
 }
+
+void icmp_handle_process_detach( void *reserved )
+{
+    if (reserved) return;
+    HeapFree( GetProcessHeap(), 0, slots );
+    slots = NULL;
+    slot_count = slot_capacity = free_hint = 0;
+}

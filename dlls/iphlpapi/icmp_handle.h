@@ -27,5 +27,7 @@ HANDLE icmp_handle_alloc( int family );
 int icmp_handle_family( HANDLE handle );
 /* Closes a live handle; FALSE if it is not one. Pending requests go on. */
 BOOL icmp_handle_free( HANDLE handle );
+/* DLL_PROCESS_DETACH: frees the table (unless the process exits) */
+void icmp_handle_process_detach( void *reserved );
 
 #endif /* ICMP_HANDLE_H */

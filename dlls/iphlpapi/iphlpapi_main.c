@@ -25,6 +25,7 @@
 #include "winbase.h"
 
 #include "echo_engine.h"
+#include "icmp_handle.h"
 
 BOOL WINAPI DllMain( HINSTANCE instance, DWORD reason, void *reserved )
 {
@@ -34,6 +35,10 @@ BOOL WINAPI DllMain( HINSTANCE instance, DWORD reason, void *reserved )
         return echo_engine_process_attach( instance );
     case DLL_THREAD_DETACH:
         echo_engine_thread_detach();
+        break;
+    case DLL_PROCESS_DETACH:
+        echo_engine_process_detach( reserved );
+        icmp_handle_process_detach( reserved );
         break;
     }
     return TRUE;

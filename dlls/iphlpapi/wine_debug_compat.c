@@ -110,13 +110,13 @@ const char * __cdecl __wine_dbg_strdup( const char *str )
 {
     static char ring[4096];
     static LONG pos;
-    size_t len = strlen( str ) + 1;
-    LONG start;
+    size_t len = strlen( str ) + 1, start;
 
     if (!resolved) resolve();
     if (p_get_channel_flags) return p_strdup( str );
     if (len > sizeof(ring) / 4) len = sizeof(ring) / 4;
-    start = InterlockedExchangeAdd( &pos, (LONG)len ) % (LONG)(sizeof(ring) - len);
+    /* (unsigned: the position wraps past 2 GiB of output and must not go negative) */
+    start = (ULONG)InterlockedExchangeAdd( &pos, (LONG)len ) % (sizeof(ring) - len);
     memcpy( ring + start, str, len - 1 );
     ring[start + len - 1] = 0;
     return ring + start;

@@ -12,6 +12,14 @@
  *   silent       10,000 requests to the silent host, Timeout 2 s (APC)
  *   spread       200 requests to the silent host, Timeout 500 ms (APC)
  *   threads      16 threads x synchronous calls on one shared handle, 3 s
+ *   burst-1, burst-250
+ *                10,000 APC requests issued back to back from one thread to
+ *                the host, or to the 250 sweep addresses, with a desktop's
+ *                receive buffer (ICMP_ECHO_SO_RCVBUF=212992): successes, and
+ *                the packets the kernel dropped at our raw sockets (the
+ *                client namespace's /proc/net/raw, read through Wine's Z:)
+ *   count-N      N sequential synchronous echoes and nothing else (the
+ *                runner counts wineserver requests from a +server log)
  *
  * Prints one line "bench: SCENARIO key=value ..." (times in microseconds
  * unless named _ms). Only lab addresses (198.18.0.0/15) are sent to.
@@ -32,17 +40,6 @@
  * License along with this library; if not, write to the Free Software
  * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <winsock2.h>
-#include <windows.h>
-#include <winternl.h>
-#include <iphlpapi.h>
-#include <icmpapi.h>
-
-#include "wintest.h"
-#include "target_dll.h"
 #include "icmp_common.h"
 #include "proc_stats.h"
 
@@ -226,6 +223,76 @@ static void bench_silent( int n, DWORD timeout, const char *name )
     free( reqs );
 }
 
+/* ---- bursts: nothing lost ---- */
+
+/* packets the kernel dropped at the raw sockets of this network namespace
+ * (/proc/net/raw's last column, summed), -1 if it cannot be read */
+static long raw_drops( void )
+{
+    static char text[1 << 16];
+    HANDLE f = CreateFileA( "Z:\\proc\\net\\raw", GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL );
+    DWORD got = 0, total = 0;
+    long drops = 0;
+    char *line, *last;
+
+    if (f == INVALID_HANDLE_VALUE) return -1;
+    while (total < sizeof(text) - 1 && ReadFile( f, text + total, sizeof(text) - 1 - total, &got, NULL ) && got)
+        total += got;
+    CloseHandle( f );
+    text[total] = 0;
+    for (line = strchr( text, '\n' ); line && line[1]; line = strchr( line + 1, '\n' ))
+    {
+        char *end = strchr( line + 1, '\n' );
+        if (end) *end = 0;
+        if ((last = strrchr( line + 1, ' ' ))) drops += atol( last + 1 );
+        if (end) *end = '\n';
+    }
+    return drops;
+}
+
+static IPAddr host_dst( int i )
+{
+    return HOST;
+}
+
+static void bench_burst( IPAddr (*dst)( int ), const char *name )
+{
+    enum { N = 10000 };
+    struct req *reqs = calloc( N, sizeof(*reqs) );
+    double first, last = 0;
+    long drops_before, drops_after;
+    int i, done, accepted, replies = 0;
+
+    SetEnvironmentVariableA( "ICMP_ECHO_SO_RCVBUF", "212992" );
+    drops_before = raw_drops();
+    done = issue_all( reqs, N, dst, 5000, 0, 30000, &first, NULL, NULL, &accepted );
+    drops_after = raw_drops();
+    for (i = 0; i < N; i++)
+    {
+        if (reqs[i].done > last) last = reqs[i].done;
+        if (reqs[i].done > 0 && ((ICMP_ECHO_REPLY *)reqs[i].buf)->Status == IP_SUCCESS) replies++;
+    }
+    printf( "bench: %s requests=%d accepted=%d completed=%d replies=%d drops=%ld total_ms=%.1f per_request=%.2f\n",
+            name, N, accepted, done, replies, drops_before < 0 || drops_after < 0 ? -1 : drops_after - drops_before,
+            (last - first) / 1000, done ? (last - first) / done : 0 );
+    free( reqs );
+}
+
+/* ---- wineserver requests: N synchronous echoes, nothing else ---- */
+
+static void bench_count( int n )
+{
+    BYTE data[DATA_SIZE], buf[BUF_SIZE];
+    HANDLE h = pIcmpCreateFile();
+    int i, ok_count = 0;
+
+    memset( data, 0x5a, sizeof(data) );
+    for (i = 0; i < n; i++)
+        if (pIcmpSendEcho( h, HOST, data, sizeof(data), NULL, buf, sizeof(buf), 1000 ) == 1) ok_count++;
+    printf( "bench: count-%d ok=%d\n", n, ok_count );
+    pIcmpCloseHandle( h );
+}
+
 /* ---- 6: threads on one handle ---- */
 
 static volatile LONG stop, echoes;
@@ -286,6 +353,9 @@ int main( int argc, char **argv )
     else if (!strcmp( scenario, "silent" )) bench_silent( 10000, 2000, scenario );
     else if (!strcmp( scenario, "spread" )) bench_silent( 200, 500, scenario );
     else if (!strcmp( scenario, "threads" )) bench_threads();
+    else if (!strcmp( scenario, "burst-1" )) bench_burst( host_dst, scenario );
+    else if (!strcmp( scenario, "burst-250" )) bench_burst( sweep_dst, scenario );
+    else if (sscanf( scenario, "count-%d", &n ) == 1) bench_count( n );
     else { printf( "unknown scenario %s\n", scenario ); return 2; }
     fflush( stdout );
     return 0;

@@ -7,7 +7,13 @@
 # in its own process; medians are over runs, and the ratio ours/builtin is
 # taken pairwise within each run, then its median. Prints a table and writes
 # bench/results.json. Needs root (network namespaces).
-# Environment: RUNS, SCENARIOS (default: all), BENCH_TIMEOUT (default 120 s).
+# Also counts wineserver requests per synchronous echo (WINEDEBUG=+server on a
+# fresh server; with SCENARIOS set only if COUNT_SERVER=1).
+# Environment: RUNS, SCENARIOS (default: all), COUNT_SERVER, BENCH_TIMEOUT
+# (default 120 s), AGAINST (another build of our DLL in place of the builtin:
+# an A/B of two versions in one run, e.g. AGAINST=../old/dlls/iphlpapi/
+# x86_64-windows/iphlpapi.dll). bench/results.json is written only by a full
+# run against the builtin; other runs write build-bench/results.json.
 set -u
 cd "$(dirname "$0")/../.."
 top=$(pwd)
@@ -41,9 +47,21 @@ where=$(wine_server_ns) || fail "$where"
 say "lab $lab: $where"
 
 runs=${RUNS:-5}
-scenarios=${SCENARIOS:-seq sweep-1000-apc sweep-1000-event sweep-10000-apc sweep-10000-event silent spread threads}
+scenarios=${SCENARIOS:-seq sweep-1000-apc sweep-1000-event sweep-10000-apc sweep-10000-event burst-1 burst-250 silent spread threads}
 raw=$out/raw.txt
 : > "$raw"
+against=${AGAINST:-}
+if [ -n "$against" ]; then
+    [ -f "$against" ] || fail "AGAINST=$against: no such DLL"
+    mkdir -p "$out/against" && cp "$against" "$out/against/iphlpapi.dll"
+    say "A/B: the \"builtin\" column is $against"
+fi
+other_dll() {  # sets dll and ov for the second column
+    if [ -n "$against" ]; then dll=build-bench/against/iphlpapi.dll ov=iphlpapi=n; else dll=system ov=""; fi
+}
+results=bench/results.json col2=builtin
+[ -n "$against" ] && col2=against
+[ -n "${SCENARIOS:-}" ] || [ -n "$against" ] || [ "$runs" -lt 3 ] && results=$out/results.json
 for run in $(seq 1 "$runs"); do
     say "run $run of $runs..."
     line=$(ip netns exec "$WINE_NS" tools/netlab/labtool ping 198.18.3.2 2000 | grep '^ping:')
@@ -56,7 +74,7 @@ for run in $(seq 1 "$runs"); do
          "rtt_avg=$(echo "$line" | awk -F'[ /]+' '{ print $8 * 1000 }')" >> "$raw"
     for s in $scenarios; do
         for impl in ours builtin; do
-            if [ $impl = ours ]; then dll=dlls/iphlpapi/x86_64-windows/iphlpapi.dll ov=iphlpapi=n; else dll=system ov=""; fi
+            if [ $impl = ours ]; then dll=dlls/iphlpapi/x86_64-windows/iphlpapi.dll ov=iphlpapi=n; else other_dll; fi
             # (to a file: Wine's helper processes keep an inherited pipe open)
             log=$out/$run-$impl-$s.log
             WINEDLLOVERRIDES=$ov wine_in timeout "${BENCH_TIMEOUT:-120}" wine "$exe" --dll "$dll" "$s" > "$log" 2>&1 </dev/null
@@ -69,6 +87,31 @@ for run in $(seq 1 "$runs"); do
         done
     done
 done
+
+# ---- wineserver requests per synchronous echo ----
+# A fresh wineserver's own +server log (every process of the session,
+# Wine's services included: the builtin's work is in winedevice.exe) for
+# count-200 and count-1200; per echo = the difference / 1000.
+server_requests() {  # impl N: request lines (not the ") = " replies) of a fresh session
+    local impl=$1 n=$2 dll=dlls/iphlpapi/x86_64-windows/iphlpapi.dll ov=iphlpapi=n log=$out/server-$1-$2.log
+    [ "$impl" = builtin ] && other_dll
+    wine_stop
+    wine_in wineserver -p 2> "$log"
+    where=$(wine_server_ns) || fail "$where"
+    WINEDEBUG=+server WINEDLLOVERRIDES=$ov wine_in timeout "${BENCH_TIMEOUT:-120}" wine "$exe" --dll "$dll" "count-$n" \
+        > "$log.out" 2>&1 </dev/null
+    wine_stop
+    grep -aE '^[0-9a-f]+: [a-z_]+\(' "$log" | grep -avc ') = '
+}
+if [ -z "${SCENARIOS:-}" ] || [ "${COUNT_SERVER:-0}" = 1 ]; then
+    say "counting wineserver requests per echo (WINEDEBUG=+server)..."
+    for impl in ours builtin; do
+        small=$(server_requests "$impl" 200) large=$(server_requests "$impl" 1200)
+        echo "1 $impl server-requests per_echo=$(awk -v a="$small" -v b="$large" 'BEGIN { printf "%.2f", (b - a) / 1000 }')" \
+            >> "$raw"
+    done
+    wine_in wineserver -p >/dev/null 2>&1 </dev/null
+fi
 
 # ---- statistics: median and p90 over runs per (scenario, impl, key); ratio pairwise ----
 stats=$out/stats.txt
@@ -100,11 +143,12 @@ awk '
     }' "$raw" > "$stats"
 
 say ""
-say "== benchmark: medians over $runs runs (p90 in brackets); ratio = median of per-run ours/builtin =="
-printf '%-18s %-20s %-22s %-22s %-14s %s\n' scenario metric ours builtin native ratio
+say "== benchmark: medians over $runs runs (p90 in brackets); ratio = median of per-run ours/$col2 =="
+printf '%-18s %-20s %-22s %-22s %-14s %s\n' scenario metric ours "$col2" native ratio
 while read -r s key om op bm bp nm np ratio; do
     case $key in per_echo|rtt_avg|ok|requests|accepted|median|p90|per_request|completed|replies|timed_out|last_end_ms|end_min_ms|end_max_ms|\
-                 end_median_ms|threads_peak|threads_before|private_per_request|per_second|echoes|total_ms|failed) ;; *) continue ;; esac
+                 end_median_ms|threads_peak|threads_before|private_per_request|per_second|echoes|total_ms|failed|\
+                 drops) ;; *) continue ;; esac
     native="-"
     [ "$nm" != "-" ] && native="$nm [$np]"
     printf '%-18s %-20s %-22s %-22s %-14s %s\n' "$s" "$key" "$om [$op]" "$bm [$bp]" "$native" "$ratio"
@@ -112,8 +156,10 @@ done < "$stats"
 
 # ---- bench/results.json ----
 {
-    printf '{\n  "date": "%s",\n  "machine": "%s, %s cores, %s",\n  "runs": %s,\n  "results": [\n' \
+    printf '{\n  "date": "%s",\n  "machine": "%s, %s cores, %s",\n  "runs": %s,\n' \
         "$(date -u +%Y-%m-%dT%H:%MZ)" "$(uname -sr)" "$(nproc)" "$(wine --version 2>/dev/null)" "$runs"
+    [ -n "$against" ] && printf '  "builtin_is": "%s",\n' "$against"
+    printf '  "results": [\n'
     first=1
     while read -r s key om op bm bp nm np ratio; do
         for impl in ours builtin native; do
@@ -127,6 +173,6 @@ done < "$stats"
         done
     done < "$stats"
     printf '\n  ]\n}\n'
-} > bench/results.json
+} > "$results"
 say ""
-say "raw results: $raw; written bench/results.json"
+say "raw results: $raw; written $results"
