@@ -2,10 +2,13 @@
  * Conformance scenarios in the routed network lab (tools/netlab/netlab),
  * Wine test style, against any implementation:
  *
- *   icmp_lab.exe [--dll PATH|system] [--capture FILE] [--unpriv] [--list] [test]
+ *   icmp_lab.exe [--dll PATH|system] [--capture FILE] [--unpriv] [--icmpv6-server] [--list] [test]
  *
- * The program runs in the lab's client namespace (198.18.0.2 and 198.18.1.2;
- * see tools/netlab/netlab for the map). --capture names the file that
+ * The program runs in the lab's client namespace (198.18.0.2 and 198.18.1.2,
+ * fd00::2 and fd00:1::2; see tools/netlab/netlab for the map). The v6_*
+ * tests need a wineserver that maps ICMPv6 (tools/wineserver);
+ * --icmpv6-server says it does, so that failing to open an ICMPv6 socket
+ * fails them instead of skipping them. --capture names the file that
  * `labtool capture` writes in the host namespace: what arrived on the wire.
  * --unpriv says Wine runs without CAP_NET_RAW and gives the DLL a Linux ping
  * socket: ICMP errors never reach it, so every error the lab provokes is
@@ -14,7 +17,7 @@
  * Every scenario also prints "row: <scenario> ret=.. err=.. status=..
  * addr=.. size=.. rtt=.. ttl=.. tos=.. flags=.. opts=.." lines, which
  * tests/run-lab.sh puts side by side for two implementations.
- * Only lab addresses (198.18.0.0/15) are ever sent to.
+ * Only lab addresses (198.18.0.0/15, fd00::/8) are ever sent to.
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -46,7 +49,7 @@ static CRITICAL_SECTION row_cs;
 #define ROUTER1   addr( "198.18.0.1" )   /* router1, as the client sees it */
 #define ROUTER2   addr( "198.18.2.2" )   /* router2, toward the client */
 #define HOST      addr( "198.18.3.2" )
-#define FAR_HOST  addr( "198.18.4.2" )   /* behind the 1200-byte MTU link */
+#define FAR_HOST  addr( "198.18.4.2" )   /* behind the 1280-byte MTU link */
 #define SILENT    addr( "198.18.5.2" )   /* the injector's address */
 #define DELAYED   addr( "198.18.5.3" )   /* answered after 50 ms */
 #define BLACKHOLE addr( "198.18.8.1" )
@@ -102,14 +105,19 @@ static DWORD echo( HANDLE h, IPAddr src, IPAddr dst, const BYTE *data, WORD size
     return ret;
 }
 
-/* IcmpParseReplies on a completed asynchronous request */
-static DWORD parse( BYTE *buf, DWORD size )
+/* IcmpParseReplies (or Icmp6ParseReplies) on a completed asynchronous request */
+static DWORD parse_by( DWORD (WINAPI *fn)( void *, DWORD ), BYTE *buf, DWORD size )
 {
     DWORD ret;
     SetLastError( 0xdeadbeef );
-    ret = pIcmpParseReplies( buf, size );
+    ret = fn( buf, size );
     last_err = GetLastError();
     return ret;
+}
+
+static DWORD parse( BYTE *buf, DWORD size )
+{
+    return parse_by( pIcmpParseReplies, buf, size );
 }
 
 /* Checks an ICMP error reply: 1 returned, Status, the sender, no data. */
@@ -141,6 +149,130 @@ static void check_error_( int line, const char *what, DWORD ret, const BYTE *buf
     winetest_ok( r->RoundTripTime < max_rtt, "%s: RoundTripTime %lu\n", what, r->RoundTripTime );
 }
 
+/* ---- IPv6 helpers (the v6_* tests; tests/run-lab.sh runs them under the
+ * ICMPv6-capable wineserver of tools/wineserver, --icmpv6-server) ---- */
+
+static int icmpv6_server;   /* the server maps ICMPv6: sockets must open */
+
+#define HOST6      "fd00:3::2"
+#define ROUTER1_6  "fd00:0::1"   /* router1, as the client sees it */
+#define ROUTER2_6  "fd00:2::2"   /* router2, toward the client */
+#define FAR6       "fd00:4::2"   /* behind the 1280-byte MTU link */
+#define SILENT6    "fd00:5::2"   /* the injector's address */
+#define DELAYED6   "fd00:5::3"   /* answered after 50 ms */
+#define BLACKHOLE6 "fd00:8::1"
+
+static const char *ntop6( const BYTE *a )
+{
+    static char bufs[4][48];
+    static LONG next;
+    char *b = bufs[InterlockedIncrement( &next ) % 4];
+    struct sockaddr_in6 sin6;
+    DWORD len = 48;
+
+    memset( &sin6, 0, sizeof(sin6) );
+    sin6.sin6_family = AF_INET6;
+    memcpy( &sin6.sin6_addr, a, 16 );
+    if (WSAAddressToStringA( (struct sockaddr *)&sin6, sizeof(sin6), NULL, b, &len )) strcpy( b, "?" );
+    return b;
+}
+
+/* a side-by-side row of an IPv6 result */
+static void row6( const char *scenario, DWORD ret, DWORD err, const BYTE *buf )
+{
+    EnterCriticalSection( &row_cs );
+    if (reply6_status( buf ) == 0xcccccccc)   /* still FILL: nothing written */
+        printf( "row: %s ret=%lu err=%lu buffer=untouched\n", scenario, ret, ret ? 0 : err );
+    else
+        printf( "row: %s ret=%lu err=%lu status=%lu addr=%s rtt=%s\n", scenario, ret, ret ? 0 : err,
+                reply6_status( buf ), ntop6( reply6_addr( buf ) ),
+                reply6_status( buf ) == IP_SUCCESS || reply6_status( buf ) == IP_REQ_TIMED_OUT ? "-" :
+                reply6_rtt( buf ) < 1000 ? "<1000" : ">=1000" );
+    fflush( stdout );
+    LeaveCriticalSection( &row_cs );
+}
+
+/* a synchronous Icmp6SendEcho2 from src (NULL: any) with hop limit hlim (0: no options) */
+static DWORD echo6( HANDLE h, const char *src, const char *dst, const BYTE *data, WORD size, UCHAR hlim, BYTE *buf,
+                    DWORD buf_size, DWORD timeout )
+{
+    struct sockaddr_in6 s6 = addr6( src ? src : "::" ), d6 = addr6( dst );
+    IP_OPTION_INFORMATION opts;
+    DWORD ret;
+
+    memset( &opts, 0, sizeof(opts) );
+    opts.Ttl = hlim;
+    SetLastError( 0xdeadbeef );
+    ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, src ? &s6 : NULL, &d6, (void *)data, size, hlim ? &opts : NULL, buf,
+                           buf_size, timeout );
+    last_err = GetLastError();
+    return ret;
+}
+
+static DWORD parse6( BYTE *buf, DWORD size )
+{
+    return parse_by( pIcmp6ParseReplies, buf, size );
+}
+
+/* An Icmp6 handle for a v6 test, or NULL (skipped: the target has no
+ * Icmp6 functions; failed: the server should map ICMPv6 and does not). */
+static HANDLE open6( void )
+{
+    BYTE buf[REPLY6_SIZE + 8];
+    HANDLE h;
+
+    if (!pIcmp6CreateFile || !pIcmp6SendEcho2 || !pIcmp6ParseReplies ||
+        (h = pIcmp6CreateFile()) == INVALID_HANDLE_VALUE)
+    {
+        skip( "the target has no working Icmp6 functions\n" );
+        return NULL;
+    }
+    if (echo6( h, NULL, HOST6, NULL, 0, 0, buf, sizeof(buf), 2000 ) == 1) return h;
+    if (last_err == ERROR_NOT_SUPPORTED && !icmpv6_server)
+        skip( "this Wine's server maps no ICMPv6 (run with the ICMPv6-capable one, --icmpv6-server)\n" );
+    else ok( 0, "the first echo to %s failed: %lu\n", HOST6, last_err );
+    pIcmpCloseHandle( h );
+    return NULL;
+}
+
+#define check_echo6_lab(a,b,c,d,e,f) check_echo6_lab_(__LINE__, a, b, c, d, e, f)
+static void check_echo6_lab_( int line, const char *what, DWORD ret, const BYTE *buf, const char *from,
+                              const BYTE *data, WORD size )
+{
+    struct sockaddr_in6 f = addr6( from );
+
+    winetest_line = line;
+    winetest_ok( ret == 1, "%s: returned %lu, error %lu\n", what, ret, last_err );
+    winetest_ok( reply6_status( buf ) == IP_SUCCESS, "%s: Status %lu\n", what, reply6_status( buf ) );
+    winetest_ok( !memcmp( reply6_addr( buf ), &f.sin6_addr, 16 ), "%s: Address %s, expected %s\n", what,
+                 ntop6( reply6_addr( buf ) ), from );
+    winetest_ok( !memcmp( buf + REPLY6_SIZE, data, size ), "%s: reply data differs\n", what );
+}
+
+/* an ICMPv6 error: 1 returned, Status, from the sender, the struct alone;
+ * through a ping socket a timeout instead */
+#define check_error6(a,b,c,d,e,f) check_error6_(__LINE__, a, b, c, d, e, f)
+static void check_error6_( int line, const char *what, DWORD ret, const BYTE *buf, DWORD status, const char *from,
+                           DWORD max_rtt )
+{
+    struct sockaddr_in6 f = addr6( from );
+
+    winetest_line = line;
+    if (unpriv)
+    {
+        winetest_ok( !ret && last_err == IP_REQ_TIMED_OUT, "%s: returned %lu, error %lu (ping socket: expected a "
+                     "timeout)\n", what, ret, last_err );
+        winetest_ok( reply6_status( buf ) == IP_REQ_TIMED_OUT, "%s: Status %lu\n", what, reply6_status( buf ) );
+        return;
+    }
+    winetest_ok( ret == 1, "%s: returned %lu, error %lu\n", what, ret, last_err );
+    winetest_ok( reply6_status( buf ) == status, "%s: Status %lu, expected %lu\n", what, reply6_status( buf ), status );
+    winetest_ok( !memcmp( reply6_addr( buf ), &f.sin6_addr, 16 ), "%s: Address %s, expected %s\n", what,
+                 ntop6( reply6_addr( buf ) ), from );
+    winetest_ok( reply6_rtt( buf ) < max_rtt, "%s: RoundTripTime %u\n", what, reply6_rtt( buf ) );
+    winetest_ok( touched( buf, REPLY6_SIZE, 256 ) == -1, "%s: written after the struct\n", what );
+}
+
 /* ---- what arrived on the wire (labtool capture, in the host namespace) ---- */
 
 struct wire
@@ -161,14 +293,15 @@ static void tag_payload( BYTE *data, WORD size )
     memcpy( data, tag, size < 16 ? size : 16 );
 }
 
-/* finds the capture line of the request carrying data (waits up to 3 s) */
-static int find_on_wire( const BYTE *data, struct wire *w )
+/* the capture line (either family) of the request carrying data, waiting
+ * up to 3 s for it; NULL if it never came (the text is valid until the next call) */
+static const char *capture_line( const BYTE *data )
 {
     static char text[1 << 20];
     char needle[64], *line;
     int i, tries;
 
-    if (!capture_file) return 0;
+    if (!capture_file) return NULL;
     strcpy( needle, " data=" );
     for (i = 0; i < 16; i++) sprintf( needle + 6 + i * 2, "%02x", data[i] );
     for (tries = 0; tries < 30; tries++)
@@ -192,13 +325,21 @@ static int find_on_wire( const BYTE *data, struct wire *w )
         if ((line = strstr( text, needle )))
         {
             while (line > text && line[-1] != '\n') line--;
-            memset( w, 0, sizeof(*w) );
-            return sscanf( line, "echo src=%15s dst=%*s ttl=%u tos=%u df=%u id=%*u seq=%*u size=%u opts=%127s",
-                           w->src, &w->ttl, &w->tos, &w->df, &w->size, w->opts ) == 6;
+            return line;
         }
         Sleep( 100 );
     }
-    return 0;
+    return NULL;
+}
+
+/* finds the capture line of the IPv4 request carrying data */
+static int find_on_wire( const BYTE *data, struct wire *w )
+{
+    const char *line = capture_line( data );
+
+    memset( w, 0, sizeof(*w) );
+    return line && sscanf( line, "echo src=%15s dst=%*s ttl=%u tos=%u df=%u id=%*u seq=%*u size=%u opts=%127s",
+                           w->src, &w->ttl, &w->tos, &w->df, &w->size, w->opts ) == 6;
 }
 
 static int need_capture( void )
@@ -320,7 +461,7 @@ static void test_unreachables( void )
     free( buf );
 }
 
-/* ---- the 1200-byte MTU link ---- */
+/* ---- the 1280-byte MTU link ---- */
 
 static void test_fragmentation( void )
 {
@@ -557,11 +698,13 @@ enum { BURST_TOTAL = 10000, BURST_SIZE = 32, BURST_TIMEOUT = 5000 };
 
 struct burst_req
 {
+    BOOL v6;                        /* IPv6: dst6, else dst */
     IPAddr dst;
+    struct sockaddr_in6 dst6;
     HANDLE event;
     LONG calls;
     BYTE data[BURST_SIZE];
-    BYTE buf[sizeof(ICMP_ECHO_REPLY) + BURST_SIZE + 8];
+    BYTE buf[max( sizeof(ICMP_ECHO_REPLY), REPLY6_SIZE ) + BURST_SIZE + 8];   /* either family's reply */
 };
 
 struct burst_thread
@@ -579,8 +722,27 @@ static void NTAPI burst_apc( void *context, IO_STATUS_BLOCK *iosb, ULONG reserve
 
 static void burst_send( struct burst_thread *t, struct burst_req *r )
 {
-    pIcmpSendEcho2( t->h, t->kind == 'E' ? r->event : NULL, t->kind == 'A' ? burst_apc : NULL, r, r->dst, r->data,
-                    BURST_SIZE, NULL, r->buf, sizeof(r->buf), BURST_TIMEOUT );
+    HANDLE event = t->kind == 'E' ? r->event : NULL;
+    PIO_APC_ROUTINE apc = t->kind == 'A' ? burst_apc : NULL;
+
+    if (r->v6)
+        pIcmp6SendEcho2( t->h, event, apc, r, NULL, &r->dst6, r->data, BURST_SIZE, NULL, r->buf, sizeof(r->buf),
+                         BURST_TIMEOUT );
+    else
+        pIcmpSendEcho2( t->h, event, apc, r, r->dst, r->data, BURST_SIZE, NULL, r->buf, sizeof(r->buf),
+                        BURST_TIMEOUT );
+}
+
+/* whether a burst request came back with its own reply */
+static BOOL burst_reply_ok( const struct burst_req *r )
+{
+    const ICMP_ECHO_REPLY *reply = (const ICMP_ECHO_REPLY *)r->buf;
+
+    if (r->v6)
+        return reply6_status( r->buf ) == IP_SUCCESS && !memcmp( reply6_addr( r->buf ), &r->dst6.sin6_addr, 16 ) &&
+               !memcmp( r->buf + REPLY6_SIZE, r->data, BURST_SIZE );
+    return reply->Status == IP_SUCCESS && reply->Address == r->dst && reply->DataSize == BURST_SIZE &&
+           !memcmp( reply->Data, r->data, BURST_SIZE );
 }
 
 /* issues all of the thread's requests back to back, then waits for them */
@@ -605,21 +767,22 @@ static DWORD CALLBACK burst_thread( void *arg )
 }
 
 /* 10,000 requests at once, 6,000 APC, 3,000 Event and 1,000 synchronous
- * ones from 6 + 6 + 4 threads on one handle, each with its own payload; the
- * engine is given a desktop's receive buffer (212,992 bytes, Linux's default
- * rmem_max; Wine's builtin ignores the variable). Every one must come back. */
-static void burst( const char *name, IPAddr (*dst)( int i ) )
+ * ones from 6 + 6 + 4 threads on one handle h, each with its own payload,
+ * to dst( r, i ); the engine is given a desktop's receive buffer (212,992
+ * bytes, Linux's default rmem_max; Wine's builtin ignores the variable).
+ * Every one must come back. */
+static void burst( const char *name, HANDLE h, void (*dst)( struct burst_req *r, int i ) )
 {
     static const struct { char kind; DWORD threads, each; } plan[] = { { 'A', 6, 1000 }, { 'E', 6, 500 }, { 'S', 4, 250 } };
     struct burst_req *r = calloc( BURST_TOTAL, sizeof(*r) );
     struct burst_thread t[16];
-    HANDLE threads[16], start = CreateEventA( NULL, TRUE, FALSE, NULL ), h = pIcmpCreateFile();
+    HANDLE threads[16], start = CreateEventA( NULL, TRUE, FALSE, NULL );
     DWORD begin, took, good = 0, i, p, k, n = 0, next = 0;
 
     SetEnvironmentVariableA( "ICMP_ECHO_SO_RCVBUF", "212992" );
     for (i = 0; i < BURST_TOTAL; i++)
     {
-        r[i].dst = dst( i );
+        dst( &r[i], i );
         fill_payload( r[i].data, BURST_SIZE, i );
         memcpy( r[i].data, &i, sizeof(i) );
     }
@@ -641,10 +804,7 @@ static void burst( const char *name, IPAddr (*dst)( int i ) )
     took = GetTickCount() - begin;
     for (i = 0; i < BURST_TOTAL; i++)
     {
-        const ICMP_ECHO_REPLY *reply = (const ICMP_ECHO_REPLY *)r[i].buf;
-        if (reply->Status == IP_SUCCESS && reply->Address == r[i].dst && reply->DataSize == BURST_SIZE &&
-            !memcmp( reply->Data, r[i].data, BURST_SIZE ))
-            good++;
+        if (burst_reply_ok( &r[i] )) good++;
         if (r[i].event) CloseHandle( r[i].event );
     }
     ok( good == BURST_TOTAL, "%s: %lu of %u came back\n", name, good, BURST_TOTAL );
@@ -656,25 +816,25 @@ static void burst( const char *name, IPAddr (*dst)( int i ) )
     free( r );
 }
 
-static IPAddr burst_host( int i )
+static void burst_host( struct burst_req *r, int i )
 {
-    return HOST;
+    r->dst = HOST;
 }
 
 /* 198.18.10.1 ... 198.18.10.250, all the host's */
-static IPAddr burst_sweep( int i )
+static void burst_sweep( struct burst_req *r, int i )
 {
-    return htonl( 0xc6120a01u + i % 250 );
+    r->dst = htonl( 0xc6120a01u + i % 250 );
 }
 
 static void test_burst_host( void )
 {
-    burst( "burst-one-host", burst_host );
+    burst( "burst-one-host", pIcmpCreateFile(), burst_host );
 }
 
 static void test_burst_sweep( void )
 {
-    burst( "burst-250-hosts", burst_sweep );
+    burst( "burst-250-hosts", pIcmpCreateFile(), burst_sweep );
 }
 
 /* the issue's measurement: 10,000 APC requests back to back from one thread */
@@ -697,8 +857,7 @@ static void test_burst_one_thread( void )
         memcpy( r[i].data, &i, sizeof(i) );
     }
     burst_thread( &t );
-    for (i = 0; i < BURST_TOTAL; i++)
-        if (((ICMP_ECHO_REPLY *)r[i].buf)->Status == IP_SUCCESS && !memcmp( ((ICMP_ECHO_REPLY *)r[i].buf)->Data, r[i].data, BURST_SIZE )) good++;
+    for (i = 0; i < BURST_TOTAL; i++) good += burst_reply_ok( &r[i] );
     ok( good == BURST_TOTAL, "%lu of %u came back\n", good, BURST_TOTAL );
     printf( "row: burst-one-thread good=%lu\n", good );
     pIcmpCloseHandle( t.h );
@@ -743,19 +902,27 @@ static void test_source_select( void )
 
 /* ---- options on the wire, and the reply's options ---- */
 
-/* the system's default TTL (Ttl 0 asks for it): a new socket's IP_TTL */
+/* the system's default for an integer socket option: a new UDP socket's
+ * (IP_TTL: what Ttl 0 asks for; IPV6_UNICAST_HOPS: the hop limit without options) */
+static DWORD socket_default( int family, int level, int name )
+{
+    SOCKET s = socket( family, SOCK_DGRAM, IPPROTO_UDP );
+    DWORD value = 0;
+    int len = sizeof(value);
+
+    getsockopt( s, level, name, (char *)&value, &len );
+    closesocket( s );
+    return value;
+}
+
 static DWORD default_ttl( void )
 {
-    WSADATA wsa;
-    SOCKET s;
-    DWORD ttl = 0;
-    int len = sizeof(ttl);
+    return socket_default( AF_INET, IPPROTO_IP, IP_TTL );
+}
 
-    WSAStartup( MAKEWORD(2, 2), &wsa );
-    s = socket( AF_INET, SOCK_DGRAM, IPPROTO_UDP );
-    getsockopt( s, IPPROTO_IP, IP_TTL, (char *)&ttl, &len );
-    closesocket( s );
-    return ttl;
+static DWORD default_hop_limit( void )
+{
+    return socket_default( AF_INET6, IPPROTO_IPV6, IPV6_UNICAST_HOPS );
 }
 
 /* Sends an echo to the host with an IP option (size bytes at option) and
@@ -923,70 +1090,102 @@ struct hostile_req
     BYTE buf[HOSTILE_BUF + CANARY];
 };
 
-static void test_hostile( void )
+/* A hostile request's result, read for either family. */
+struct hostile_result
+{
+    DWORD status;
+    BOOL from_silent, from_nobody;   /* Address is the attacked host, or 0 / :: */
+    BOOL data_ok;                    /* the request's own data, where the family puts it */
+    WORD data_size;                  /* IPv4's DataSize (IPv6 has none: 0) */
+    const char *from;
+};
+
+static void hostile_result( BOOL v6, const struct hostile_req *q, struct hostile_result *res );
+
+/* 30 requests to the injector's address (10 per mode) pending while the
+ * host is echoed; v6: the same over IPv6 (labtool inject on SILENT6) */
+static void hostile( BOOL v6 )
 {
     static const char modes[] = "SAE";
+    struct sockaddr_in6 silent6 = addr6( SILENT6 );
     struct hostile_req *reqs = calloc( 3 * HOSTILE_EACH, sizeof(*reqs) );
-    HANDLE h = pIcmpCreateFile();
+    HANDLE h = v6 ? open6() : pIcmpCreateFile();
     BYTE data[HOSTILE_SIZE], buf[HOSTILE_BUF];
     DWORD ret, i, good[3] = { 0 }, pending = 0, host_ok = 0, clean = 0;
+    const char *prefix = v6 ? "v6-" : "";
+    char what[64];
 
+    if (!h) goto done;
     for (i = 0; i < 3 * HOSTILE_EACH; i++)
     {
         struct hostile_req *q = &reqs[i];
         q->mode = modes[i % 3];
-        fill_payload( q->data, HOSTILE_SIZE, (BYTE)i );
+        fill_payload( q->data, HOSTILE_SIZE, (BYTE)(i + (v6 ? 100 : 0)) );
         memcpy( q->data, "HOSTILE", 7 );
         q->data[7] = (BYTE)q->mode;
         memset( q->buf, FILL, sizeof(q->buf) );
         q->event = CreateEventA( NULL, TRUE, FALSE, NULL );
-        ret = pIcmpSendEcho2( h, q->event, NULL, NULL, SILENT, q->data, HOSTILE_SIZE, NULL, q->buf, HOSTILE_BUF,
-                              1500 );
+        if (v6)
+            ret = pIcmp6SendEcho2( h, q->event, NULL, NULL, NULL, &silent6, q->data, HOSTILE_SIZE, NULL, q->buf,
+                                   HOSTILE_BUF, 1500 );
+        else
+            ret = pIcmpSendEcho2( h, q->event, NULL, NULL, SILENT, q->data, HOSTILE_SIZE, NULL, q->buf, HOSTILE_BUF,
+                                  1500 );
         if (!ret && GetLastError() == ERROR_IO_PENDING) pending++;
     }
     ok( pending == 3 * HOSTILE_EACH, "%lu of %u pending\n", pending, 3 * HOSTILE_EACH );
     /* real traffic beside the attack */
     fill_payload( data, sizeof(data), 99 );
     for (i = 0; i < 10; i++)
-        if (echo( h, 0, HOST, data, sizeof(data), 0, 0, 0, buf, sizeof(buf), 2000 ) == 1 &&
-            ((ICMP_ECHO_REPLY *)buf)->Status == IP_SUCCESS && !memcmp( ((ICMP_ECHO_REPLY *)buf)->Data, data,
-                                                                      sizeof(data) ))
-            host_ok++;
+    {
+        if (v6) ret = echo6( h, NULL, HOST6, data, sizeof(data), 0, buf, sizeof(buf), 2000 ) == 1 &&
+                      reply6_status( buf ) == IP_SUCCESS && !memcmp( buf + REPLY6_SIZE, data, sizeof(data) );
+        else ret = echo( h, 0, HOST, data, sizeof(data), 0, 0, 0, buf, sizeof(buf), 2000 ) == 1 &&
+                   ((ICMP_ECHO_REPLY *)buf)->Status == IP_SUCCESS &&
+                   !memcmp( ((ICMP_ECHO_REPLY *)buf)->Data, data, sizeof(data) );
+        host_ok += ret;
+    }
     ok( host_ok == 10, "%lu of 10 echoes to the host during the attack\n", host_ok );
 
     for (i = 0; i < 3 * HOSTILE_EACH; i++)
     {
         struct hostile_req *q = &reqs[i];
-        ICMP_ECHO_REPLY *r = (ICMP_ECHO_REPLY *)q->buf;
-        size_t produced = REPLY_SIZE;
+        struct hostile_result r;
+        size_t produced = v6 ? REPLY6_SIZE : REPLY_SIZE;
         int m = q->mode == 'S' ? 0 : q->mode == 'A' ? 1 : 2;
 
         ok( WaitForSingleObject( q->event, 10000 ) == WAIT_OBJECT_0, "request %lu never completed\n", i );
+        hostile_result( v6, q, &r );
         if (m == 0)
         {
-            if (r->Status == IP_REQ_TIMED_OUT && !r->Address && !r->DataSize && !r->Reserved) good[0]++;
+            if (r.status == IP_REQ_TIMED_OUT && r.from_nobody && !r.data_size &&
+                (v6 || !((ICMP_ECHO_REPLY *)q->buf)->Reserved))
+                good[0]++;
             else todo_builtin ok( 0, "forgeries only: request %lu completed with Status %lu from %s, DataSize %u\n", i,
-                     r->Status, ntoa( r->Address ), r->DataSize );
+                                  r.status, r.from, r.data_size );
         }
         else if (m == 1)
         {
-            if (r->Status == IP_SUCCESS && r->Address == SILENT && r->DataSize == HOSTILE_SIZE &&
-                (BYTE *)r->Data == q->buf + REPLY_SIZE && !memcmp( r->Data, q->data, HOSTILE_SIZE ))
-                good[1]++;
-            else todo_builtin ok( 0, "answered: request %lu got Status %lu from %s, DataSize %u\n", i, r->Status,
-                     ntoa( r->Address ), r->DataSize );
-            produced = REPLY_SIZE + HOSTILE_SIZE;
+            if (r.status == IP_SUCCESS && r.from_silent && r.data_ok) good[1]++;
+            else todo_builtin ok( 0, "answered: request %lu got Status %lu from %s, DataSize %u\n", i, r.status,
+                                  r.from, r.data_size );
+            produced += HOSTILE_SIZE;
         }
         else
         {
-            DWORD expect = error_status( IP_TTL_EXPIRED_TRANSIT );
-            if (r->Status == expect && r->Address == (unpriv ? 0 : SILENT) && !r->DataSize) good[2]++;
-            else flaky_builtin ok( 0, "genuine error: request %lu got Status %lu from %s\n", i, r->Status, ntoa( r->Address ) );
+            if (r.status == error_status( v6 ? IP_HOP_LIMIT_EXCEEDED : IP_TTL_EXPIRED_TRANSIT ) &&
+                (unpriv ? r.from_nobody : r.from_silent) && !r.data_size)
+                good[2]++;
+            else flaky_builtin ok( 0, "genuine error: request %lu got Status %lu from %s\n", i, r.status, r.from );
         }
         /* nothing written past what the result needs, and never past ReplySize */
         if (touched( q->buf, produced, sizeof(q->buf) ) == -1) clean++;
-        if (i < 3) row( m == 0 ? "hostile-forgeries-only" : m == 1 ? "hostile-then-answer" : "hostile-then-error",
-                        1, 0, q->buf );
+        if (i < 3)
+        {
+            sprintf( what, "%shostile-%s", prefix, m == 0 ? "forgeries-only" : m == 1 ? "then-answer" : "then-error" );
+            if (v6) row6( what, 1, 0, q->buf );
+            else row( what, 1, 0, q->buf );
+        }
         CloseHandle( q->event );
     }
     /* Wine's builtin takes a forged reply from the wrong source for the answer */
@@ -1001,10 +1200,463 @@ static void test_hostile( void )
         ok( good[2] == HOSTILE_EACH, "%lu of %u requests got the genuine error\n", good[2], HOSTILE_EACH );
         ok( clean == 3 * HOSTILE_EACH, "%lu of %u buffers clean past the result\n", clean, 3 * HOSTILE_EACH );
     }
-    printf( "row: hostile-summary timed_out=%lu answered=%lu errors=%lu clean=%lu host=%lu\n", good[0], good[1],
-            good[2], clean, host_ok );
+    printf( "row: %shostile-summary timed_out=%lu answered=%lu errors=%lu clean=%lu host=%lu\n", prefix, good[0],
+            good[1], good[2], clean, host_ok );
     pIcmpCloseHandle( h );
+done:
     free( reqs );
+}
+
+static void test_hostile( void )
+{
+    hostile( FALSE );
+}
+
+/* ==== IPv6 scenarios (the v6_* tests; helpers above) ==== */
+
+/* ---- hop limit exceeded at each router ---- */
+
+static void test_v6_hop_limit( void )
+{
+    static const struct { UCHAR hlim; const char *hop; } hops[] = { { 1, ROUTER1_6 }, { 2, ROUTER2_6 } };
+    BYTE data[32], *buf = alloc_reply( 256 );
+    HANDLE h = open6(), event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    struct sockaddr_in6 host = addr6( HOST6 );
+    IP_OPTION_INFORMATION opts;
+    struct apc_record rec;
+    DWORD ret, i;
+    char what[64];
+
+    if (!h) goto done;
+    fill_payload( data, sizeof(data), 61 );
+    for (i = 0; i < ARRAY_SIZE(hops); i++)
+    {
+        memset( buf, FILL, 256 );
+        ret = echo6( h, NULL, HOST6, data, sizeof(data), hops[i].hlim, buf, 256, 2000 );
+        sprintf( what, "v6-hop-limit-%u-sync", hops[i].hlim );
+        check_error6( what, ret, buf, IP_HOP_LIMIT_EXCEEDED, hops[i].hop, 1000 );
+        row6( what, ret, last_err, buf );
+    }
+    memset( buf, FILL, 256 );
+    ret = echo6( h, NULL, HOST6, data, sizeof(data), 3, buf, 256, 2000 );
+    check_echo6_lab( "hop limit 3", ret, buf, HOST6, data, sizeof(data) );
+    row6( "v6-hop-limit-3-sync", ret, last_err, buf );
+
+    /* event */
+    memset( &opts, 0, sizeof(opts) );
+    opts.Ttl = 1;
+    memset( buf, FILL, 256 );
+    ret = pIcmp6SendEcho2( h, event, NULL, NULL, NULL, &host, data, sizeof(data), &opts, buf, 256, 2000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "event: returned %lu, error %lu\n", ret, GetLastError() );
+    ok( WaitForSingleObject( event, 5000 ) == WAIT_OBJECT_0, "event not signalled\n" );
+    ret = parse6( buf, 256 );
+    ok( !ret && last_err == error_status( IP_HOP_LIMIT_EXCEEDED ), "event: parse: %lu, error %lu\n", ret, last_err );
+    row6( "v6-hop-limit-1-event", ret, last_err, buf );
+
+    /* APC: Information is the struct alone */
+    memset( &rec, 0, sizeof(rec) );
+    memset( buf, FILL, 256 );
+    opts.Ttl = 2;
+    ret = pIcmp6SendEcho2( h, NULL, record_apc, &rec, NULL, &host, data, sizeof(data), &opts, buf, 256, 2000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "apc: returned %lu, error %lu\n", ret, GetLastError() );
+    for (i = 0; i < 50 && !rec.calls; i++) SleepEx( 100, TRUE );
+    ok( rec.calls == 1 && rec.status == 0 && rec.information == REPLY6_SIZE, "APC: %ld calls, iosb %#lx %Iu\n",
+        rec.calls, rec.status, rec.information );
+    ok( reply6_status( buf ) == error_status( IP_HOP_LIMIT_EXCEEDED ), "apc: Status %lu\n", reply6_status( buf ) );
+    row6( "v6-hop-limit-2-apc", parse6( buf, 256 ), last_err, buf );
+    pIcmpCloseHandle( h );
+done:
+    CloseHandle( event );
+    free( buf );
+}
+
+/* ---- every destination unreachable the lab makes ---- */
+
+static void test_v6_unreachables( void )
+{
+    static const struct { const char *dst, *from, *name; DWORD status, timeout; } cases[] =
+    {
+        { "fd00:3::4",  "fd00:3::4", "v6-host-reject-no-route",         IP_DEST_NO_ROUTE,         2000 },
+        { "fd00:3::5",  "fd00:3::5", "v6-host-reject-adm-prohibited",   IP_DEST_PROHIBITED,       2000 },
+        { "fd00:3::6",  "fd00:3::6", "v6-host-reject-addr-unreachable", IP_DEST_ADDR_UNREACHABLE, 2000 },
+        { "fd00:3::7",  "fd00:3::7", "v6-host-reject-port-unreachable", IP_DEST_PORT_UNREACHABLE, 2000 },
+        { "fd00:3::8",  "fd00:3::8", "v6-host-reject-policy-fail",      IP_ICMP_ERROR,            2000 },
+        { "fd00:3::9",  "fd00:3::9", "v6-host-reject-reject-route",     IP_DEST_UNREACHABLE,      2000 },
+        { "fd00:6::1",  ROUTER2_6,   "v6-router-addr-unreachable",      IP_DEST_ADDR_UNREACHABLE, 2000 },
+        { "fd00:7::1",  ROUTER2_6,   "v6-router-adm-prohibited",        IP_DEST_PROHIBITED,       2000 },
+        { "fd00:9::1",  ROUTER2_6,   "v6-router-no-route",              IP_DEST_NO_ROUTE,         2000 },
+        { "fd00:3::99", ROUTER2_6,   "v6-router-neighbour-fails",       IP_DEST_ADDR_UNREACHABLE, 6000 },
+    };
+    BYTE data[32], *buf = alloc_reply( 256 );
+    HANDLE h = open6();
+    DWORD ret;
+    size_t i;
+
+    if (!h) goto done;
+    fill_payload( data, sizeof(data), 62 );
+    for (i = 0; i < ARRAY_SIZE(cases); i++)
+    {
+        memset( buf, FILL, 256 );
+        /* (router2 tries neighbour discovery for ~3 s before giving up on fd00:3::99) */
+        ret = echo6( h, NULL, cases[i].dst, data, sizeof(data), 0, buf, 256, cases[i].timeout );
+        check_error6( cases[i].name, ret, buf, cases[i].status, cases[i].from, cases[i].timeout );
+        row6( cases[i].name, ret, last_err, buf );
+    }
+    pIcmpCloseHandle( h );
+done:
+    free( buf );
+}
+
+/* ---- the 1280-byte MTU link: packet too big, then fragmented by the client ---- */
+
+static void test_v6_packet_too_big( void )
+{
+    static const WORD later[] = { 1300, 3000, 8000 };
+    BYTE *data = malloc( 8000 ), *buf = alloc_reply( 9000 );
+    HANDLE h = open6();
+    char what[64];
+    DWORD ret, i;
+
+    if (!h) goto done;
+    fill_payload( data, 8000, 63 );
+    memset( buf, FILL, 9000 );
+    ret = echo6( h, NULL, FAR6, data, 1100, 0, buf, 9000, 3000 );
+    check_echo6_lab( "1100 bytes", ret, buf, FAR6, data, 1100 );
+    row6( "v6-size-1100", ret, last_err, buf );
+
+    /* 1300 bytes do not fit the far link: router2 answers packet too big
+     * (through a ping socket the kernel keeps the error: a timeout) */
+    memset( buf, FILL, 9000 );
+    ret = echo6( h, NULL, FAR6, data, 1300, 0, buf, 9000, 3000 );
+    check_error6( "1300 bytes, first", ret, buf, IP_PACKET_TOO_BIG, ROUTER2_6, 1000 );
+    row6( "v6-size-1300-first", ret, last_err, buf );
+
+    /* the client's kernel learnt the path MTU from it (whatever the socket)
+     * and fragments from now on: data intact */
+    for (i = 0; i < ARRAY_SIZE(later); i++)
+    {
+        memset( buf, FILL, 9000 );
+        ret = echo6( h, NULL, FAR6, data, later[i], 0, buf, 9000, 3000 );
+        sprintf( what, "v6-size-%u-after", later[i] );
+        check_echo6_lab( what, ret, buf, FAR6, data, later[i] );
+        ok( touched( buf, REPLY6_SIZE + later[i], 9000 ) == -1, "%s: written past the data\n", what );
+        row6( what, ret, last_err, buf );
+    }
+    pIcmpCloseHandle( h );
+done:
+    free( data );
+    free( buf );
+}
+
+/* ---- silent host and black hole ---- */
+
+static void test_v6_silent_timeouts( void )
+{
+    static const DWORD timeouts[] = { 100, 500, 1000 };
+    struct sockaddr_in6 silent = addr6( SILENT6 );
+    BYTE data[32], *buf = alloc_reply( 256 );
+    HANDLE h = open6(), event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    struct apc_record rec;
+    DWORD ret, start, elapsed, i;
+    char what[64];
+
+    if (!h) goto done;
+    fill_payload( data, sizeof(data), 64 );
+    for (i = 0; i < ARRAY_SIZE(timeouts); i++)
+    {
+        memset( buf, FILL, 256 );
+        start = GetTickCount();
+        ret = echo6( h, NULL, SILENT6, data, sizeof(data), 0, buf, 256, timeouts[i] );
+        elapsed = GetTickCount() - start;
+        ok( !ret && last_err == IP_REQ_TIMED_OUT, "silent %lu ms: returned %lu, error %lu\n", timeouts[i], ret,
+            last_err );
+        ok( elapsed + 20 >= timeouts[i] && elapsed < timeouts[i] + 1500, "silent %lu ms: took %lu ms\n", timeouts[i],
+            elapsed );
+        check_failure6( buf, IP_REQ_TIMED_OUT, 256 );
+        sprintf( what, "v6-silent-%lu-sync", timeouts[i] );
+        row6( what, ret, last_err, buf );
+    }
+    memset( buf, FILL, 256 );
+    ret = echo6( h, NULL, BLACKHOLE6, data, sizeof(data), 0, buf, 256, 500 );
+    ok( !ret && last_err == IP_REQ_TIMED_OUT, "blackhole: returned %lu, error %lu\n", ret, last_err );
+    check_failure6( buf, IP_REQ_TIMED_OUT, 256 );
+    row6( "v6-blackhole-500-sync", ret, last_err, buf );
+
+    memset( buf, FILL, 256 );
+    ret = pIcmp6SendEcho2( h, event, NULL, NULL, NULL, &silent, data, sizeof(data), NULL, buf, 256, 500 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "event: returned %lu, error %lu\n", ret, GetLastError() );
+    ok( WaitForSingleObject( event, 5000 ) == WAIT_OBJECT_0, "event not signalled\n" );
+    check_failure6( buf, IP_REQ_TIMED_OUT, 256 );
+    row6( "v6-silent-500-event", parse6( buf, 256 ), last_err, buf );
+
+    memset( &rec, 0, sizeof(rec) );
+    memset( buf, FILL, 256 );
+    ret = pIcmp6SendEcho2( h, NULL, record_apc, &rec, NULL, &silent, data, sizeof(data), NULL, buf, 256, 500 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "apc: returned %lu, error %lu\n", ret, GetLastError() );
+    for (i = 0; i < 50 && !rec.calls; i++) SleepEx( 100, TRUE );
+    ok( rec.calls == 1 && rec.status == 0 && rec.information == REPLY6_SIZE, "APC: %ld calls, iosb %#lx %Iu\n",
+        rec.calls, rec.status, rec.information );
+    check_failure6( buf, IP_REQ_TIMED_OUT, 256 );
+    row6( "v6-silent-500-apc", parse6( buf, 256 ), last_err, buf );
+    pIcmpCloseHandle( h );
+done:
+    CloseHandle( event );
+    free( buf );
+}
+
+/* ---- the 50 ms path; many requests in flight on it ---- */
+
+static void test_v6_delay( void )
+{
+    BYTE data[32], *buf = alloc_reply( 256 );
+    HANDLE h = open6();
+    DWORD ret, i, min_rtt = ~0u, max_rtt = 0;
+
+    if (!h) goto done;
+    fill_payload( data, sizeof(data), 65 );
+    for (i = 0; i < 5; i++)
+    {
+        memset( buf, FILL, 256 );
+        ret = echo6( h, NULL, DELAYED6, data, sizeof(data), 0, buf, 256, 2000 );
+        check_echo6_lab( "delayed", ret, buf, DELAYED6, data, sizeof(data) );
+        if (!ret) continue;
+        min_rtt = min( min_rtt, reply6_rtt( buf ) );
+        max_rtt = max( max_rtt, reply6_rtt( buf ) );
+    }
+    ok( min_rtt >= DELAY_MS && min_rtt <= DELAY_MS + 2, "RoundTripTime: fastest %lu ms, expected 50-52\n", min_rtt );
+    ok( max_rtt >= DELAY_MS && max_rtt < DELAY_MS + 500, "RoundTripTime: slowest %lu ms\n", max_rtt );
+    row6( "v6-delay-50-sync", ret, last_err, buf );
+
+    memset( buf, FILL, 256 );
+    ret = echo6( h, NULL, DELAYED6, data, sizeof(data), 0, buf, 256, 20 );
+    ok( !ret && last_err == IP_REQ_TIMED_OUT, "timeout 20: returned %lu, error %lu\n", ret, last_err );
+    check_failure6( buf, IP_REQ_TIMED_OUT, 256 );
+    row6( "v6-delay-50-timeout-20", ret, last_err, buf );
+    Sleep( 100 );   /* the late reply arrives while nothing waits for it */
+    memset( buf, FILL, 256 );
+    ret = echo6( h, NULL, HOST6, data, sizeof(data), 0, buf, 256, 2000 );
+    check_echo6_lab( "after a late reply", ret, buf, HOST6, data, sizeof(data) );
+    pIcmpCloseHandle( h );
+done:
+    free( buf );
+}
+
+static void test_v6_many_outstanding( void )
+{
+    enum { N = 200, SIZE = 24, BUF = REPLY6_SIZE + SIZE };
+    struct sockaddr_in6 delayed = addr6( DELAYED6 );
+    HANDLE h = open6(), *events = calloc( N, sizeof(HANDLE) );
+    BYTE *data = malloc( N * SIZE ), *bufs = malloc( N * BUF );
+    DWORD ret, i, pending = 0, good = 0;
+
+    if (!h) goto done;
+    for (i = 0; i < N; i++)
+    {
+        fill_payload( data + i * SIZE, SIZE, (BYTE)(i * 5) );
+        memcpy( data + i * SIZE, &i, sizeof(i) );
+        events[i] = CreateEventA( NULL, TRUE, FALSE, NULL );
+        ret = pIcmp6SendEcho2( h, events[i], NULL, NULL, NULL, &delayed, data + i * SIZE, SIZE, NULL, bufs + i * BUF,
+                               BUF, 3000 );
+        if (!ret && GetLastError() == ERROR_IO_PENDING) pending++;
+    }
+    ok( pending == N, "%lu of %u pending\n", pending, N );
+    for (i = 0; i < N; i++)
+    {
+        BYTE *b = bufs + i * BUF;
+        if (WaitForSingleObject( events[i], 10000 ) == WAIT_OBJECT_0 && reply6_status( b ) == IP_SUCCESS &&
+            !memcmp( reply6_addr( b ), &delayed.sin6_addr, 16 ) && !memcmp( b + REPLY6_SIZE, data + i * SIZE, SIZE ))
+            good++;
+        CloseHandle( events[i] );
+    }
+    ok( good == N, "%lu of %u got their own reply\n", good, N );
+    printf( "row: v6-many-outstanding-200 replies=%lu\n", good );
+    pIcmpCloseHandle( h );
+done:
+    free( events );
+    free( data );
+    free( bufs );
+}
+
+/* ---- bursts: 10,000 at once from 16 threads (flow control, IPv6) ---- */
+
+static void burst6_host( struct burst_req *r, int i )
+{
+    r->v6 = TRUE;
+    r->dst6 = addr6( HOST6 );
+}
+
+/* fd00:10::1 ... fd00:10::fa, all the host's */
+static void burst6_sweep( struct burst_req *r, int i )
+{
+    r->v6 = TRUE;
+    r->dst6 = addr6( "fd00:10::" );
+    r->dst6.sin6_addr.s6_addr[15] = (BYTE)(1 + i % 250);
+}
+
+static void test_v6_burst_host( void )
+{
+    HANDLE h = open6();
+    if (h) burst( "v6-burst-one-host", h, burst6_host );
+}
+
+static void test_v6_burst_sweep( void )
+{
+    HANDLE h = open6();
+    if (h) burst( "v6-burst-250-hosts", h, burst6_sweep );
+}
+
+/* ---- sources on the two-address client; hop limit on the wire ---- */
+
+/* finds the capture line ("echo6 ...") of the IPv6 request carrying data */
+static int find_on_wire6( const BYTE *data, char src[48], unsigned int *hlim )
+{
+    const char *line = capture_line( data );
+
+    return line && sscanf( line, "echo6 src=%47s dst=%*s hlim=%u", src, hlim ) == 2;
+}
+
+static void test_v6_source_select( void )
+{
+    static const char *sources[] = { "fd00::2", "fd00:1::2" };
+    BYTE data[32], *buf = alloc_reply( 256 );
+    HANDLE h = open6();
+    unsigned int hlim;
+    char src[48], what[64];
+    DWORD ret;
+    size_t i;
+
+    if (!h) goto done;
+    for (i = 0; i < ARRAY_SIZE(sources); i++)
+    {
+        tag_payload( data, sizeof(data) );
+        memset( buf, FILL, 256 );
+        ret = echo6( h, sources[i], HOST6, data, sizeof(data), 0, buf, 256, 2000 );
+        sprintf( what, "v6-source-%s", sources[i] );
+        check_echo6_lab( what, ret, buf, HOST6, data, sizeof(data) );
+        row6( what, ret, last_err, buf );
+        if (!need_capture()) continue;
+        if (ok( find_on_wire6( data, src, &hlim ), "from %s: the request is not in the capture\n", sources[i] ))
+            ok( !strcmp( src, sources[i] ), "from %s: the host saw source %s\n", sources[i], src );
+    }
+    /* an address of the lab that is not the client's */
+    memset( buf, FILL, 256 );
+    ret = echo6( h, HOST6, HOST6, data, sizeof(data), 0, buf, 256, 2000 );
+    ok( !ret && last_err == ERROR_INVALID_NETNAME, "non-local source: returned %lu, error %lu\n", ret, last_err );
+    row6( "v6-source-not-local", ret, last_err, buf );
+    pIcmpCloseHandle( h );
+done:
+    free( buf );
+}
+
+static void test_v6_wire_hop_limit( void )
+{
+    BYTE data[32], *buf = alloc_reply( 256 );
+    HANDLE h = open6();
+    unsigned int hlim;
+    char src[48];
+    DWORD ret;
+
+    if (!h || !need_capture()) goto done;
+    /* hop limit 100: two routers on the way */
+    tag_payload( data, sizeof(data) );
+    ret = echo6( h, NULL, HOST6, data, sizeof(data), 100, buf, 256, 2000 );
+    check_echo6_lab( "hop limit 100", ret, buf, HOST6, data, sizeof(data) );
+    if (ok( find_on_wire6( data, src, &hlim ), "hop limit 100: not captured\n" ))
+        ok( hlim == 98, "hop limit 100: arrived with %u, expected 98\n", hlim );
+    row6( "v6-options-hop-limit-100", ret, last_err, buf );
+    /* no options: the system's default */
+    tag_payload( data, sizeof(data) );
+    memset( buf, FILL, 256 );
+    ret = echo6( h, NULL, HOST6, data, sizeof(data), 0, buf, 256, 2000 );
+    check_echo6_lab( "default hop limit", ret, buf, HOST6, data, sizeof(data) );
+    if (ok( find_on_wire6( data, src, &hlim ), "default hop limit: not captured\n" ))
+        ok( hlim == default_hop_limit() - 2, "default hop limit: arrived with %u, expected %lu - 2\n", hlim,
+            default_hop_limit() );
+    row6( "v6-options-default", ret, last_err, buf );
+done:
+    if (h) pIcmpCloseHandle( h );
+    free( buf );
+}
+
+/* ---- .NET Ping over IPv6: 28 zero bytes as the source, an event, TTL 128 and DF ---- */
+
+static void test_v6_caller_dotnet( void )
+{
+    static const struct { const char *name, *dst; UCHAR hlim; DWORD timeout, status; const char *from; } cases[] =
+    {
+        { "v6-dotnet-host", HOST6, 128, 2000, IP_SUCCESS, HOST6 },
+        { "v6-dotnet-hop-1", HOST6, 1, 2000, IP_HOP_LIMIT_EXCEEDED, ROUTER1_6 },
+        { "v6-dotnet-silent", SILENT6, 128, 1000, IP_REQ_TIMED_OUT, "::" },
+        { "v6-dotnet-delay", DELAYED6, 128, 2000, IP_SUCCESS, DELAYED6 },
+    };
+    DWORD size = 0xffff + 256, i, ret, status;
+    BYTE *buf = malloc( size ), zero_src[28], data[32];
+    HANDLE h = open6();
+
+    if (!h) goto done;
+    fill_payload( data, sizeof(data), 66 );
+    memset( zero_src, 0, sizeof(zero_src) );
+    for (i = 0; i < ARRAY_SIZE(cases); i++)
+    {
+        struct sockaddr_in6 dst = addr6( cases[i].dst ), from = addr6( cases[i].from );
+        HANDLE event = CreateEventA( NULL, TRUE, FALSE, NULL );
+        IP_OPTION_INFORMATION opts;
+
+        memset( &opts, 0, sizeof(opts) );
+        opts.Ttl = cases[i].hlim;
+        opts.Flags = IP_FLAG_DF;
+        memset( buf, 0, size );
+        ret = pIcmp6SendEcho2( h, event, NULL, NULL, (struct sockaddr_in6 *)zero_src, &dst, data, sizeof(data), &opts,
+                               buf, size, cases[i].timeout );
+        ok( !ret && GetLastError() == ERROR_IO_PENDING, "%s: returned %lu, error %lu\n", cases[i].name, ret,
+            GetLastError() );
+        ok( WaitForSingleObject( event, cases[i].timeout + 5000 ) == WAIT_OBJECT_0, "%s: not signalled\n",
+            cases[i].name );
+        /* .NET reads Status at offset 28 and the data at 36 */
+        status = cases[i].status == IP_SUCCESS ? IP_SUCCESS : error_status( cases[i].status );
+        ok( *(DWORD *)(buf + 28) == status, "%s: Status %lu, expected %lu\n", cases[i].name, *(DWORD *)(buf + 28),
+            status );
+        if (status == IP_SUCCESS) ok( !memcmp( buf + 36, data, sizeof(data) ), "%s: data differs\n", cases[i].name );
+        if (status != IP_REQ_TIMED_OUT)
+            ok( !memcmp( buf + 6, &from.sin6_addr, 16 ), "%s: Address %s\n", cases[i].name, ntop6( buf + 6 ) );
+        row6( cases[i].name, 1, 0, buf );
+        CloseHandle( event );
+    }
+    pIcmpCloseHandle( h );
+done:
+    free( buf );
+}
+
+/* ---- hostile packets over IPv6 (labtool inject on SILENT6) ---- */
+
+static void hostile_result( BOOL v6, const struct hostile_req *q, struct hostile_result *res )
+{
+    static const BYTE nobody[16];
+    const ICMP_ECHO_REPLY *r = (const ICMP_ECHO_REPLY *)q->buf;
+    struct sockaddr_in6 silent6 = addr6( SILENT6 );
+
+    if (v6)
+    {
+        res->status = reply6_status( q->buf );
+        res->from_silent = !memcmp( reply6_addr( q->buf ), &silent6.sin6_addr, 16 );
+        res->from_nobody = !memcmp( reply6_addr( q->buf ), nobody, 16 );
+        res->data_ok = !memcmp( q->buf + REPLY6_SIZE, q->data, HOSTILE_SIZE );
+        res->data_size = 0;
+        res->from = ntop6( reply6_addr( q->buf ) );
+        return;
+    }
+    res->status = r->Status;
+    res->from_silent = r->Address == SILENT;
+    res->from_nobody = !r->Address;
+    res->data_size = r->DataSize;
+    res->data_ok = r->DataSize == HOSTILE_SIZE && (BYTE *)r->Data == q->buf + REPLY_SIZE &&
+                   !memcmp( r->Data, q->data, HOSTILE_SIZE );
+    res->from = ntoa( r->Address );
+}
+
+static void test_v6_hostile( void )
+{
+    hostile( TRUE );
 }
 
 static const struct winetest_entry tests[] =
@@ -1023,6 +1675,18 @@ static const struct winetest_entry tests[] =
     { "caller_winmtr", test_caller_winmtr },
     { "caller_dotnet", test_caller_dotnet },
     { "hostile", test_hostile },
+    { "v6_hop_limit", test_v6_hop_limit },
+    { "v6_unreachables", test_v6_unreachables },
+    { "v6_packet_too_big", test_v6_packet_too_big },
+    { "v6_silent_timeouts", test_v6_silent_timeouts },
+    { "v6_delay", test_v6_delay },
+    { "v6_many_outstanding", test_v6_many_outstanding },
+    { "v6_burst_host", test_v6_burst_host },
+    { "v6_burst_sweep", test_v6_burst_sweep },
+    { "v6_source_select", test_v6_source_select },
+    { "v6_wire_hop_limit", test_v6_wire_hop_limit },
+    { "v6_caller_dotnet", test_v6_caller_dotnet },
+    { "v6_hostile", test_v6_hostile },
 };
 
 static int lab_option( int argc, char **argv, int i )
@@ -1037,11 +1701,19 @@ static int lab_option( int argc, char **argv, int i )
         unpriv = 1;
         return 1;
     }
+    if (!strcmp( argv[i], "--icmpv6-server" ))
+    {
+        icmpv6_server = 1;
+        return 1;
+    }
     return 0;
 }
 
 int main( int argc, char **argv )
 {
+    WSADATA wsa;
+
+    WSAStartup( MAKEWORD(2, 2), &wsa );   /* (ntop6 formats with Winsock) */
     InitializeCriticalSection( &row_cs );
     return icmp_test_main( argc, argv, tests, ARRAY_SIZE(tests), lab_option, NULL );
 }

@@ -136,7 +136,7 @@ static void test_threads_own_handles( void )
 struct async_req
 {
     BYTE data[48];
-    BYTE buf[sizeof(ICMP_ECHO_REPLY) + 48 + 16];
+    BYTE buf[REPLY6_SIZE + 48 + 16];   /* (room for either family's reply) */
     LONG calls;
     int expect_timeout;
 };
@@ -232,11 +232,42 @@ static void test_mixed_load( void )
 
 /* ---- lifecycle ---- */
 
+/* waits, alertably and 10 s at most, until each of r[n] completed */
+static void wait_completions( struct async_req *r, int n )
+{
+    int i, waited, all = 0;
+
+    for (waited = 0; waited < 1000 && !all; waited++)
+    {
+        SleepEx( 10, TRUE );
+        for (i = 0, all = 1; i < n; i++) if (!r[i].calls) { all = 0; break; }
+    }
+}
+
+/* scribbles over every completed buffer, gives stragglers time, then
+ * checks each request completed exactly once and nothing wrote afterwards */
+static void check_once_and_untouched( struct async_req *r, int n )
+{
+    int i, once = 0, intact = 0;
+
+    for (i = 0; i < n; i++) memset( r[i].buf, 0x77, sizeof(r[i].buf) );
+    SleepEx( 1500, TRUE );
+    for (i = 0; i < n; i++)
+    {
+        size_t j;
+        if (r[i].calls == 1) once++;
+        for (j = 0; j < sizeof(r[i].buf); j++) if (r[i].buf[j] != 0x77) break;
+        if (j == sizeof(r[i].buf)) intact++;
+    }
+    ok( once == n, "%d of %d completed exactly once\n", once, n );
+    ok( intact == n, "%d of %d buffers untouched after completion\n", intact, n );
+}
+
 /* IcmpCloseHandle with 1,000 requests pending: each completes exactly once,
  * and nothing touches a buffer after its completion */
 static void test_close_with_pending( void )
 {
-    int n = count( 1000 ), i, once = 0, intact = 0, waited;
+    int n = count( 1000 ), i;
     struct async_req *r = calloc( n, sizeof(*r) );
     HANDLE h = pIcmpCreateFile();
     DWORD pending = 0;
@@ -252,25 +283,8 @@ static void test_close_with_pending( void )
     }
     ok( pIcmpCloseHandle( h ), "close failed\n" );
     ok( pending == (DWORD)n, "%lu of %d pending\n", pending, n );
-    for (waited = 0; waited < 1000; waited++)
-    {
-        int all = 1;
-        SleepEx( 10, TRUE );
-        for (i = 0; i < n; i++) if (!r[i].calls) { all = 0; break; }
-        if (all) break;
-    }
-    /* scribble over every completed buffer, then give stragglers time */
-    for (i = 0; i < n; i++) memset( r[i].buf, 0x77, sizeof(r[i].buf) );
-    SleepEx( 1500, TRUE );
-    for (i = 0; i < n; i++)
-    {
-        size_t j;
-        if (r[i].calls == 1) once++;
-        for (j = 0; j < sizeof(r[i].buf); j++) if (r[i].buf[j] != 0x77) break;
-        if (j == sizeof(r[i].buf)) intact++;
-    }
-    ok( once == n, "%d of %d completed exactly once\n", once, n );
-    ok( intact == n, "%d of %d buffers untouched after completion\n", intact, n );
+    wait_completions( r, n );
+    check_once_and_untouched( r, n );
     free( r );
 }
 
@@ -740,6 +754,139 @@ static void test_leaks( void )
     pIcmpCloseHandle( h );
 }
 
+/* ---- IPv6 (run under a wineserver that maps ICMPv6) ---- */
+
+static int need_icmp6_sockets( HANDLE h )
+{
+    struct sockaddr_in6 loop = addr6( "::1" );
+    BYTE buf[REPLY6_SIZE + 8];
+
+    if (!pIcmp6SendEcho2 || h == INVALID_HANDLE_VALUE)
+    {
+        skip( "the target has no Icmp6 functions\n" );
+        return 0;
+    }
+    if (pIcmp6SendEcho2( h, NULL, NULL, NULL, NULL, &loop, NULL, 0, NULL, buf, sizeof(buf), 1000 )) return 1;
+    ok( GetLastError() == ERROR_NOT_SUPPORTED, "first echo to ::1 failed: %lu\n", GetLastError() );
+    skip( "this Wine cannot open ICMPv6 sockets (run under the ICMPv6-capable wineserver)\n" );
+    return 0;
+}
+
+static int reply6_is( const BYTE *buf, const struct sockaddr_in6 *from, const BYTE *data, WORD size )
+{
+    return reply6_status( buf ) == IP_SUCCESS && !memcmp( reply6_addr( buf ), &from->sin6_addr, 16 ) &&
+           !memcmp( buf + REPLY6_SIZE, data, size );
+}
+
+struct worker6
+{
+    HANDLE h, h4;
+    int id, n, good;
+};
+
+/* synchronous IPv6 echoes of varying sizes and hop limits; with h4, an
+ * IPv4 one after each (one engine, both families' sockets at once) */
+static DWORD CALLBACK v6_sync_worker( void *arg )
+{
+    struct worker6 *w = arg;
+    struct sockaddr_in6 loop = addr6( "::1" );
+    BYTE data[100], buf[REPLY6_SIZE + 100], buf4[sizeof(ICMP_ECHO_REPLY) + 100];
+    IP_OPTION_INFORMATION opts;
+    int i;
+
+    memset( &opts, 0, sizeof(opts) );
+    for (i = 0; i < w->n; i++)
+    {
+        WORD size = (WORD)(16 + (w->id * 7 + i) % 84);
+        BOOL good;
+
+        fill_payload( data, size, w->id << 16 | i );
+        opts.Ttl = (UCHAR)(1 + (w->id + i) % 255);
+        good = pIcmp6SendEcho2( w->h, NULL, NULL, NULL, NULL, &loop, data, size, &opts, buf, sizeof(buf), 5000 ) == 1 &&
+               reply6_is( buf, &loop, data, size );
+        if (good && w->h4)
+            good = sync_echo( w->h4, LOCALHOST, data, size, opts.Ttl, buf4, sizeof(buf4) ) == 1 &&
+                   reply_is( buf4, data, size );
+        if (good) w->good++;
+    }
+    return 0;
+}
+
+static void run_v6_workers( int threads, int n, BOOL both_families )
+{
+    struct worker6 *w = calloc( threads, sizeof(*w) );
+    HANDLE *t = calloc( threads, sizeof(*t) ), h = pIcmp6CreateFile(), h4 = both_families ? pIcmpCreateFile() : NULL;
+    int i, good = 0;
+
+    if (!need_icmp6_sockets( h )) goto done;
+    for (i = 0; i < threads; i++)
+    {
+        w[i].h = h; w[i].h4 = h4; w[i].id = 600 + i; w[i].n = n;
+        t[i] = CreateThread( NULL, 0, v6_sync_worker, &w[i], 0, NULL );
+    }
+    WaitForMultipleObjects( threads, t, TRUE, INFINITE );
+    for (i = 0; i < threads; i++)
+    {
+        ok( w[i].good == n, "thread %d: %d of %d echoes were its own\n", i, w[i].good, n );
+        good += w[i].good;
+        CloseHandle( t[i] );
+    }
+    trace( "%d IPv6%s echoes on one handle from %d threads\n", good, both_families ? " + IPv4" : "", threads );
+done:
+    if (h != INVALID_HANDLE_VALUE) pIcmpCloseHandle( h );
+    if (h4) pIcmpCloseHandle( h4 );
+    free( t );
+    free( w );
+}
+
+/* 16 threads x 1,000 synchronous IPv6 echoes on one handle */
+static void test_v6_threads_shared_handle( void )
+{
+    run_v6_workers( 16, count( 1000 ), FALSE );
+}
+
+/* 8 threads alternating IPv6 and IPv4 echoes */
+static void test_v6_both_families( void )
+{
+    run_v6_workers( 8, count( 500 ), TRUE );
+}
+
+/* 1,000 IPv6 APC requests at once (half to the lab's silent fd00:7f::3),
+ * the handle closed while they are pending: each completes exactly once,
+ * with its own reply or a timeout, and no buffer is touched afterwards */
+static void test_v6_close_with_pending( void )
+{
+    struct sockaddr_in6 loop = addr6( "::1" ), silent = addr6( "fd00:7f::3" );
+    int n = count( 1000 ), i, right = 0;
+    struct async_req *r = calloc( n, sizeof(*r) );
+    HANDLE h = pIcmp6CreateFile();
+    DWORD pending = 0;
+
+    if (!need_icmp6_sockets( h )) goto done;
+    for (i = 0; i < n; i++)
+    {
+        fill_payload( r[i].data, sizeof(r[i].data), 9000 + i );
+        r[i].expect_timeout = lab && (i % 2);
+        if (!pIcmp6SendEcho2( h, NULL, counting_apc, &r[i], NULL, r[i].expect_timeout ? &silent : &loop, r[i].data,
+                              sizeof(r[i].data), NULL, r[i].buf, sizeof(r[i].buf), 800 ) &&
+            GetLastError() == ERROR_IO_PENDING)
+            pending++;
+    }
+    ok( pIcmpCloseHandle( h ), "close failed\n" );
+    h = INVALID_HANDLE_VALUE;
+    ok( pending == (DWORD)n, "%lu of %d pending\n", pending, n );
+    wait_completions( r, n );
+    for (i = 0; i < n; i++)
+        if (r[i].expect_timeout ? reply6_status( r[i].buf ) == IP_REQ_TIMED_OUT :
+                                  reply6_is( r[i].buf, &loop, r[i].data, sizeof(r[i].data) ))
+            right++;
+    ok( right == n, "%d of %d completed with their own reply or a timeout\n", right, n );
+    check_once_and_untouched( r, n );
+done:
+    if (h != INVALID_HANDLE_VALUE) pIcmpCloseHandle( h );
+    free( r );
+}
+
 static const struct winetest_entry tests[] =
 {
     { "threads_shared_handle", test_threads_shared_handle },
@@ -755,6 +902,9 @@ static const struct winetest_entry tests[] =
     { "exited_thread_apcs", test_exited_thread_apcs },
     { "failing_receives", test_failing_receives },
     { "load_cycles", test_load_cycles },
+    { "v6_threads_shared_handle", test_v6_threads_shared_handle },
+    { "v6_both_families", test_v6_both_families },
+    { "v6_close_with_pending", test_v6_close_with_pending },
 };
 
 int main( int argc, char **argv )

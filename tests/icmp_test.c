@@ -43,6 +43,13 @@
 #include "icmp_common.h"
 #include "icmp_callers.h"
 
+#ifndef STATUS_SUCCESS
+#define STATUS_SUCCESS           ((NTSTATUS)0)
+#endif
+#ifndef STATUS_INVALID_PARAMETER
+#define STATUS_INVALID_PARAMETER ((NTSTATUS)0xc000000d)
+#endif
+
 static int lab;
 
 #define SILENT    addr( "127.0.0.3" )
@@ -1180,6 +1187,211 @@ static void test_icmp6_callers( void )
     pIcmpCloseHandle( h );
 }
 
+/* Windows' rules that Wine's iphlpapi tests check on real Windows
+ * (test_Icmp6SendEcho, testIcmp6ParseReplies; facts only, written anew):
+ * a sockaddr whose family is 0 is read for its address, hop limit 0 fails
+ * (asynchronously: STATUS_INVALID_PARAMETER in the IO_STATUS_BLOCK), an
+ * event wins over an APC, and the exact struct + data buffer suffices. */
+static void test_icmp6_windows( void )
+{
+    struct sockaddr_in6 loop = addr6( "::1" ), loop0 = loop, zero, foreign0 = addr6( "::ffff" );
+    HANDLE h, event = CreateEventA( NULL, FALSE, FALSE, NULL );
+    struct apc_record *rec = &apc_rec;
+    ICMPV6_ECHO_REPLY_LH parsed;
+    IP_OPTION_INFORMATION opts;
+    BYTE data[32], *buf;
+    DWORD ret, size = REPLY6_SIZE + sizeof(data);
+
+    if (!need_icmp6()) goto done;
+    /* Icmp6ParseReplies: 1 for a zeroed struct (IP_SUCCESS), last error untouched */
+    memset( &parsed, 0, sizeof(parsed) );
+    SetLastError( 0xdeadbeef );
+    ret = pIcmp6ParseReplies( &parsed, sizeof(parsed) );
+    ok( ret == 1 && GetLastError() == 0xdeadbeef, "parse zeroed: %lu, error %lu\n", ret, GetLastError() );
+    parsed.Status = 12345;
+    SetLastError( 0xdeadbeef );
+    ret = pIcmp6ParseReplies( &parsed, sizeof(parsed) );
+    ok( !ret && GetLastError() == 12345 && parsed.Status == 12345, "parse 12345: %lu, error %lu\n", ret,
+        GetLastError() );
+
+    h = pIcmp6CreateFile();
+    ok( h != INVALID_HANDLE_VALUE, "Icmp6CreateFile failed: %lu\n", GetLastError() );
+    if (!need_icmpv6_sockets( h ))
+    {
+        pIcmpCloseHandle( h );
+        goto done;
+    }
+    loop0.sin6_family = 0;
+    foreign0.sin6_family = 0;
+    memset( &zero, 0, sizeof(zero) );
+    fill_payload( data, sizeof(data), 43 );
+    buf = alloc_reply( size );
+
+    /* family 0: the addresses are read; an exact-size buffer */
+    SetLastError( 0xdeadbeef );
+    ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, &zero, &loop0, data, sizeof(data), NULL, buf, size, 1000 );
+    ok( ret == 1 && GetLastError() == 0, "family 0: returned %lu, error %lu\n", ret, GetLastError() );
+    check_echo6( buf, &loop, data, sizeof(data) );
+    ok( !reply6_scope( buf ), "scope id %lu\n", reply6_scope( buf ) );
+    ok( touched( buf, size, size + 64 ) == -1, "written past the exact buffer\n" );
+
+    /* hop limit 0 (zeroed options), source ::1 with family 0: IP_GENERAL_FAILURE; 1 works */
+    memset( &opts, 0, sizeof(opts) );
+    memset( buf, FILL, size + 64 );
+    SetLastError( 0xdeadbeef );
+    ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, &loop0, &loop0, data, sizeof(data), &opts, buf, size, 1000 );
+    ok( !ret && GetLastError() == IP_GENERAL_FAILURE, "hop limit 0: returned %lu, error %lu\n", ret, GetLastError() );
+    check_failure6( buf, IP_GENERAL_FAILURE, size + 64 );
+    opts.Ttl = 1;
+    memset( buf, FILL, size + 64 );
+    ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, &loop0, &loop0, data, sizeof(data), &opts, buf, size, 1000 );
+    ok( ret == 1, "hop limit 1: returned %lu, error %lu\n", ret, GetLastError() );
+    check_echo6( buf, &loop, data, sizeof(data) );
+
+    /* an APC with the destination ::: refused at once, no APC */
+    memset( rec, 0, sizeof(*rec) );
+    SetLastError( 0xdeadbeef );
+    ret = pIcmp6SendEcho2( h, NULL, record_apc, (void *)0xdeadc0de, &zero, &zero, data, sizeof(data), NULL, buf,
+                           size, 1000 );
+    ok( !ret && GetLastError() == ERROR_INVALID_NETNAME, "APC to ::: returned %lu, error %lu\n", ret, GetLastError() );
+    SleepEx( 0, TRUE );
+    ok( !rec->calls, "APC ran after an argument error\n" );
+
+    /* an APC: it runs in the alertable wait; Information = struct + data */
+    memset( buf, FILL, size + 64 );
+    ret = pIcmp6SendEcho2( h, NULL, record_apc, (void *)0xdeadc0de, &zero, &loop0, data, sizeof(data), NULL, buf,
+                           size, 1000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "APC: returned %lu, error %lu\n", ret, GetLastError() );
+    ret = WaitForSingleObjectEx( event, 5000, TRUE );
+    ok( ret == WAIT_IO_COMPLETION, "APC: wait returned %#lx\n", ret );
+    ok( rec->calls == 1 && rec->context == (void *)0xdeadc0de, "APC: %ld calls, context %p\n", rec->calls,
+        rec->context );
+    ok( rec->status == STATUS_SUCCESS && rec->information == (ULONG_PTR)size, "APC: iosb %#lx %Iu\n", rec->status,
+        rec->information );
+    check_echo6( buf, &loop, data, sizeof(data) );
+
+    /* an event and an APC: the event is signalled, the APC never runs */
+    memset( rec, 0, sizeof(*rec) );
+    memset( buf, FILL, size + 64 );
+    ret = pIcmp6SendEcho2( h, event, record_apc, (void *)0xdeadc0de, &zero, &loop0, data, sizeof(data), NULL, buf,
+                           size, 1000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "event + APC: returned %lu, error %lu\n", ret, GetLastError() );
+    ret = WaitForSingleObjectEx( event, 5000, TRUE );
+    ok( ret == WAIT_OBJECT_0, "event + APC: wait returned %#lx\n", ret );
+    SleepEx( 100, TRUE );
+    ok( !rec->calls, "event + APC: the APC ran\n" );
+    check_echo6( buf, &loop, data, sizeof(data) );
+
+    /* hop limit 0 with an APC: pending, then STATUS_INVALID_PARAMETER and
+     * only the struct (Status IP_GENERAL_FAILURE, Address ::) */
+    opts.Ttl = 0;
+    memset( rec, 0, sizeof(*rec) );
+    memset( buf, FILL, size + 64 );
+    ret = pIcmp6SendEcho2( h, NULL, record_apc, (void *)0xdeadc0de, &zero, &loop0, data, sizeof(data), &opts, buf,
+                           size, 1000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "APC, hop limit 0: returned %lu, error %lu\n", ret,
+        GetLastError() );
+    ret = WaitForSingleObjectEx( event, 5000, TRUE );
+    ok( ret == WAIT_IO_COMPLETION, "APC, hop limit 0: wait returned %#lx\n", ret );
+    ok( rec->calls == 1, "APC, hop limit 0: %ld calls\n", rec->calls );
+    ok( rec->status == (NTSTATUS)STATUS_INVALID_PARAMETER && rec->information == REPLY6_SIZE,
+        "APC, hop limit 0: iosb %#lx %Iu\n", rec->status, rec->information );
+    check_failure6( buf, IP_GENERAL_FAILURE, size + 64 );
+
+    /* a source that is not ours (::ffff, family 0), with an event: refused, not signalled */
+    SetLastError( 0xdeadbeef );
+    ret = pIcmp6SendEcho2( h, event, NULL, NULL, &foreign0, &loop0, data, sizeof(data), NULL, buf, size, 1000 );
+    ok( !ret && GetLastError() == ERROR_INVALID_NETNAME, "source ::ffff: returned %lu, error %lu\n", ret,
+        GetLastError() );
+    ok( WaitForSingleObject( event, 100 ) == WAIT_TIMEOUT, "source ::ffff: event signalled\n" );
+
+    ok( pIcmpCloseHandle( h ), "IcmpCloseHandle failed: %lu\n", GetLastError() );
+    free( buf );
+done:
+    CloseHandle( event );
+}
+
+/* The loopback lab's IPv6 addresses (fd00:7f::/64 on its lo): ::2
+ * answers, ::3 is silent, ::4-::9 answer with ip6tables REJECT, and
+ * output to ::11 is dropped, so that sending fails */
+static void test_icmp6_lab( void )
+{
+    static const struct { const char *dst; DWORD status; } rejects[] =
+    {
+        { "fd00:7f::4", IP_DEST_NO_ROUTE },           /* 1/0 no route */
+        { "fd00:7f::5", IP_DEST_PROHIBITED },         /* 1/1 administratively prohibited */
+        { "fd00:7f::6", IP_DEST_ADDR_UNREACHABLE },   /* 1/3 address unreachable */
+        { "fd00:7f::7", IP_DEST_PORT_UNREACHABLE },   /* 1/4 port unreachable */
+        { "fd00:7f::8", IP_ICMP_ERROR },              /* 1/5 source address failed policy */
+        { "fd00:7f::9", IP_DEST_UNREACHABLE },        /* 1/6 reject route */
+    };
+    struct sockaddr_in6 answering = addr6( "fd00:7f::2" ), silent = addr6( "fd00:7f::3" ),
+                        blocked = addr6( "fd00:7f::11" ), dst;
+    BYTE data[32], *buf = alloc_reply( 256 );
+    HANDLE h = NULL, event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    DWORD ret, start, elapsed, i;
+
+    if (!need_lab() || !need_icmp6()) goto done;
+    h = pIcmp6CreateFile();
+    if (!need_icmpv6_sockets( h )) goto done;
+    fill_payload( data, sizeof(data), 44 );
+
+    ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, NULL, &answering, data, sizeof(data), NULL, buf, 256, 2000 );
+    ok( ret == 1, "fd00:7f::2: returned %lu, error %lu\n", ret, GetLastError() );
+    check_echo6( buf, &answering, data, sizeof(data) );
+
+    /* silent: synchronous, event, APC */
+    memset( buf, FILL, 256 );
+    start = GetTickCount();
+    SetLastError( 0xdeadbeef );
+    ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, NULL, &silent, data, sizeof(data), NULL, buf, 256, 500 );
+    elapsed = GetTickCount() - start;
+    ok( !ret && GetLastError() == IP_REQ_TIMED_OUT, "silent: returned %lu, error %lu\n", ret, GetLastError() );
+    ok( elapsed >= 450 && elapsed < 3000, "silent: the timeout took %lu ms\n", elapsed );
+    check_failure6( buf, IP_REQ_TIMED_OUT, 256 );
+    memset( buf, FILL, 256 );
+    ret = pIcmp6SendEcho2( h, event, NULL, NULL, NULL, &silent, data, sizeof(data), NULL, buf, 256, 300 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "silent, event: returned %lu, error %lu\n", ret, GetLastError() );
+    ok( WaitForSingleObject( event, 5000 ) == WAIT_OBJECT_0, "silent: the timeout did not signal the event\n" );
+    check_failure6( buf, IP_REQ_TIMED_OUT, 256 );
+    memset( &apc_rec, 0, sizeof(apc_rec) );
+    memset( buf, FILL, 256 );
+    ret = pIcmp6SendEcho2( h, NULL, record_apc, NULL, NULL, &silent, data, sizeof(data), NULL, buf, 256, 300 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "silent, APC: returned %lu, error %lu\n", ret, GetLastError() );
+    for (i = 0; i < 50 && !apc_rec.calls; i++) SleepEx( 100, TRUE );
+    ok( apc_rec.calls == 1 && apc_rec.status == STATUS_SUCCESS && apc_rec.information == REPLY6_SIZE,
+        "silent, APC: %ld calls, iosb %#lx %Iu\n", apc_rec.calls, apc_rec.status, apc_rec.information );
+    check_failure6( buf, IP_REQ_TIMED_OUT, 256 );
+
+    /* destination unreachable, each code: one reply carrying the Status, from the rejecting address */
+    for (i = 0; i < ARRAY_SIZE(rejects); i++)
+    {
+        dst = addr6( rejects[i].dst );
+        memset( buf, FILL, 256 );
+        SetLastError( 0xdeadbeef );
+        ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, NULL, &dst, data, sizeof(data), NULL, buf, 256, 2000 );
+        ok( ret == 1, "%s: returned %lu, error %lu\n", rejects[i].dst, ret, GetLastError() );
+        ok( reply6_status( buf ) == rejects[i].status, "%s: Status %lu, expected %lu\n", rejects[i].dst,
+            reply6_status( buf ), rejects[i].status );
+        ok( !memcmp( reply6_addr( buf ), &dst.sin6_addr, 16 ), "%s: Address differs\n", rejects[i].dst );
+        ok( reply6_rtt( buf ) < 1000, "%s: RoundTripTime %lu\n", rejects[i].dst, (DWORD)reply6_rtt( buf ) );
+        SetLastError( 0xdeadbeef );
+        ok( !pIcmp6ParseReplies( buf, 256 ) && GetLastError() == rejects[i].status, "%s: parse: error %lu\n",
+            rejects[i].dst, GetLastError() );
+    }
+
+    /* the send fails (output dropped): the request completes with IP_GENERAL_FAILURE */
+    memset( buf, FILL, 256 );
+    SetLastError( 0xdeadbeef );
+    ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, NULL, &blocked, data, sizeof(data), NULL, buf, 256, 1000 );
+    ok( !ret && GetLastError() == IP_GENERAL_FAILURE, "blocked: returned %lu, error %lu\n", ret, GetLastError() );
+    check_failure6( buf, IP_GENERAL_FAILURE, 256 );
+done:
+    if (h) pIcmpCloseHandle( h );
+    CloseHandle( event );
+    free( buf );
+}
+
 /* ---- icmp.dll (--icmp) ---- */
 
 static HMODULE target_module, icmp_module;
@@ -1431,6 +1643,8 @@ static const struct winetest_entry tests[] =
     { "icmp6_echo", test_icmp6_echo },
     { "icmp6_args", test_icmp6_args },
     { "icmp6_callers", test_icmp6_callers },
+    { "icmp6_windows", test_icmp6_windows },
+    { "icmp6_lab", test_icmp6_lab },
 };
 
 static const char *icmp_path;

@@ -17,10 +17,12 @@ record() {
     fi
 }
 
-# results_cell ARCH TEST LABEL: passed/failed/skipped, HUNG, CRASHED(rc=N) or -
+# results_cell ARCH TEST LABEL: passed/failed/skipped (and "+N todo" when
+# known failures were marked todo), HUNG, CRASHED(rc=N) or -
 results_cell() {
     awk -v a="$1" -v t="$2" -v l="$3" '$1 == a && $2 == t && $3 == l {
-        if ($4 == "crashed") print ($5 == "rc=124" ? "HUNG" : "CRASHED(" $5 ")"); else print $4 "/" $5 "/" $7; f = 1 }
+        if ($4 == "crashed") print ($5 == "rc=124" ? "HUNG" : "CRASHED(" $5 ")")
+        else print $4 "/" $5 "/" $7 ($6 > 0 ? " +" $6 "todo" : ""); f = 1 }
         END { if (!f) print "-" }' "$table"
 }
 

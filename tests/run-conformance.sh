@@ -51,6 +51,18 @@ if wine_private_ns icmplab; then
     add -d 127.0.0.9 -j REJECT --reject-with icmp-host-prohibited
     add -d 127.0.0.10 -j REJECT --reject-with icmp-admin-prohibited
     ip netns exec "$WINE_NS" iptables -A OUTPUT -p icmp --icmp-type echo-request -d 127.0.0.11 -j DROP || rules_ok=0
+    # the same for IPv6, on fd00:7f::/64 on lo (the icmp6_lab test)
+    ip netns exec "$WINE_NS" sysctl -qw net.ipv6.conf.lo.disable_ipv6=0 net.ipv6.icmp.ratelimit=0 || rules_ok=0
+    for i in 2 3 4 5 6 7 8 9 11; do ip netns exec "$WINE_NS" ip -6 addr add "fd00:7f::$i/128" dev lo nodad || rules_ok=0; done
+    add6() { ip netns exec "$WINE_NS" ip6tables -A INPUT -p icmpv6 --icmpv6-type echo-request "$@" || rules_ok=0; }
+    add6 -d fd00:7f::3 -j DROP
+    add6 -d fd00:7f::4 -j REJECT --reject-with icmp6-no-route
+    add6 -d fd00:7f::5 -j REJECT --reject-with icmp6-adm-prohibited
+    add6 -d fd00:7f::6 -j REJECT --reject-with icmp6-addr-unreachable
+    add6 -d fd00:7f::7 -j REJECT --reject-with icmp6-port-unreachable
+    add6 -d fd00:7f::8 -j REJECT --reject-with icmp6-policy-fail
+    add6 -d fd00:7f::9 -j REJECT --reject-with icmp6-reject-route
+    ip netns exec "$WINE_NS" ip6tables -A OUTPUT -p icmpv6 --icmpv6-type echo-request -d fd00:7f::11 -j DROP || rules_ok=0
     if [ $rules_ok = 1 ]; then lab_flag="--lab"
     else say "SKIPPED: iptables rules could not be added: lab tests (timeouts, ICMP errors) will be skipped"; fi
 else
@@ -68,10 +80,10 @@ fi
 table=$out/table.txt
 : > "$table"
 
-run_target() {  # arch target-label dll-arg override [extra args]
+run_target() {  # arch target-label dll-arg override [extra args]; $only: the tests (default: all)
     local arch=$1 label=$2 dll=$3 override=$4 extra=${5:-} t log list rc
     local exe=tests/$arch-windows/icmp_test.exe
-    list=${TESTS:-$(wine_in wine "$exe" --list 2>/dev/null | tr -d '\r' | grep -vx icmp_forwards)}
+    list=${only:-${TESTS:-$(wine_in wine "$exe" --list 2>/dev/null | tr -d '\r' | grep -vx icmp_forwards)}}
     [ "$label" = icmp ] && list=${TESTS:-$ICMP_TESTS}
     for t in $list; do
         log=$out/$arch-$label-$t.log
@@ -94,16 +106,44 @@ restart_after_hang() {
 # through our icmp.dll (its exports forward to our iphlpapi.dll)
 ICMP_TESTS="icmp_forwards sync_echo event apc timeouts icmp_errors caller_mozillavpn"
 
-# icmp_stress.exe (our DLL only; STRESS_SCALE divides its sizes, 1 = full)
+# icmp_stress.exe (our DLL only; STRESS_SCALE divides its sizes, 1 = full);
+# label stress: its IPv4 tests, stress6: its IPv6 ones (v6_*)
 run_stress() {
-    local arch=$1 t log
+    local arch=$1 label=$2 t log
     local exe=tests/$arch-windows/icmp_stress.exe
     for t in ${STRESS_TESTS:-$(wine_in wine "$exe" --list 2>/dev/null | tr -d '\r')}; do
-        log=$out/$arch-stress-$t.log
+        case $label:$t in stress:v6_*|stress6:[!v]*|stress6:v[!6]*) continue ;; esac
+        log=$out/$arch-$label-$t.log
         WINEDLLOVERRIDES=iphlpapi=n wine_in timeout "${STRESS_TIMEOUT:-300}" wine "$exe" \
             --dll "dlls/iphlpapi/$arch-windows/iphlpapi.dll" --scale "${STRESS_SCALE:-1}" $lab_flag "$t" > "$log" 2>&1
-        record "$arch" "$t" stress "$log" $?
+        record "$arch" "$t" "$label" "$log" $?
     done
+}
+
+# Under stock Wine (no ICMPv6 in its server) a failed ICMPv6 socket open is
+# remembered: one WARN in a process that calls Icmp6SendEcho2 many times
+check_icmp6_open_once() {
+    local arch=$1 log=$out/$arch-ours-icmp6_open_once.log n
+    WINEDEBUG=warn+icmp WINEDLLOVERRIDES=iphlpapi=n wine_in timeout "${TEST_TIMEOUT:-60}" \
+        wine "tests/$arch-windows/icmp_test.exe" --dll "dlls/iphlpapi/$arch-windows/iphlpapi.dll" icmp6_args \
+        > "$log.trace" 2>&1
+    n=$(grep -c 'cannot open a raw ICMPv6 socket' "$log.trace")
+    if [ "$n" = 1 ]; then
+        echo "summary: icmp6_open_once 1 0 0 0" > "$log"
+    else
+        { echo "icmp6_open_once: Test failed: $n WARN lines of a failed ICMPv6 socket open, expected 1 (see $log.trace)"
+          echo "summary: icmp6_open_once 0 1 0 0"; } > "$log"
+    fi
+    record "$arch" icmp6_open_once ours "$log" 0
+}
+
+# The IPv6 suites under the ICMPv6-capable wineserver (tools/wineserver):
+# the prefix's server is replaced by it, checked to be it (and in the lab)
+v6server=$(icmpv6_server) || { v6why=$v6server; v6server=""; }
+use_server() {  # PATH, or "" for Wine's own
+    if [ -n "$1" ]; then export WINE_SERVER=$1; else unset WINE_SERVER; fi
+    wine_restart
+    where=$(wine_server_ns 2>&1) || [ -z "${WINE_NS:-}" ] || fail "$where"
 }
 
 archs=${ARCHS:-x86_64 i386}
@@ -123,7 +163,17 @@ for arch in $archs; do
     run_target "$arch" builtin system ""
     run_target "$arch" icmp "dlls/iphlpapi/$arch-windows/iphlpapi.dll" "iphlpapi,icmp=n" "--icmp dlls/icmp/$arch-windows/icmp.dll"
     say "running $arch stress, lifecycle, leak and isolation tests against our DLL..."
-    run_stress "$arch"
+    run_stress "$arch" stress
+    check_icmp6_open_once "$arch"
+    if [ -n "$v6server" ]; then
+        v6list=$(wine_in wine "$exe" --list 2>/dev/null | tr -d '\r' | grep '^icmp6_')
+        use_server "$v6server"
+        say "running $arch IPv6 tests under the ICMPv6-capable wineserver: $where"
+        only=$v6list run_target "$arch" ours6 "dlls/iphlpapi/$arch-windows/iphlpapi.dll" "iphlpapi=n"
+        only=$v6list run_target "$arch" builtin6 system ""
+        run_stress "$arch" stress6
+        use_server ""
+    fi
 done
 [ -n "$ran_archs" ] || fail "no architecture could run"
 
@@ -134,20 +184,33 @@ for arch in $ran_archs; do
     say "== $arch: conformance, ours vs Wine's builtin (passed/failed/skipped) =="
     results_table "$arch" ours builtin
     say ""
+    if [ -n "$v6server" ]; then
+        say "-- $arch: IPv6 under the ICMPv6-capable wineserver ($v6server): ours vs Wine's builtin --"
+        results_table "$arch" ours6 builtin6
+    else
+        say "SKIPPED: $arch IPv6 echoes: no ICMPv6-capable wineserver ($v6why); under Wine's own server"
+        say "SKIPPED: only the clean failure (ERROR_NOT_SUPPORTED, buffer untouched) is checked"
+    fi
+    say ""
     say "-- $arch: ours through our icmp.dll (passed/failed/skipped) --"
     results_table "$arch" icmp
     say ""
     say "-- $arch: stress, lifecycle, leaks, isolation: ours (passed/failed/skipped) --"
     results_table "$arch" stress
-    for f in "$out/$arch-stress-"*.log; do tr -d '\r' < "$f" | grep -E ': trace: ' | sed 's/^/  /'; done
+    [ -n "$v6server" ] && results_table "$arch" stress6 | tail -n +2
+    for f in "$out/$arch-stress"*.log; do tr -d '\r' < "$f" | grep -E ': trace: ' | sed 's/^/  /'; done
     say ""
     say "-- $arch: checks Wine's builtin fails (ours passes them unless listed below) --"
     results_lines "$RESULTS_FAILED" "$out/$arch-builtin-" "$out/$arch-builtin-"*.log | head -60
+    if [ -n "$v6server" ]; then
+        say "-- $arch: under the ICMPv6-capable wineserver (its Icmp6 functions are stubs) --"
+        results_lines "$RESULTS_FAILED" "$out/$arch-builtin6-" "$out/$arch-builtin6-"*.log | head -20
+    fi
     say ""
     say "-- $arch: checks our DLL fails or skips --"
     results_lines "$RESULTS_NOT_PASSED" "$out/$arch-" "$out/$arch-ours-"*.log "$out/$arch-icmp-"*.log \
-        "$out/$arch-stress-"*.log
-    results_add "$arch" ours icmp stress
+        "$out/$arch-stress-"*.log "$out/$arch-ours6-"*.log "$out/$arch-stress6-"*.log
+    results_add "$arch" ours icmp stress ours6 stress6
 done
 
 say ""

@@ -65,6 +65,10 @@ ip netns exec "$lab-quiet" tools/netlab/labtool respond 198.18.5.3 50 > "$out/re
 helpers+=($!)
 ip netns exec "$lab-quiet" tools/netlab/labtool inject 198.18.5.2 198.18.3.2 "$out/forged" > "$out/injector.log" 2>&1 &
 helpers+=($!)
+ip netns exec "$lab-quiet" tools/netlab/labtool respond fd00:5::3 50 > "$out/responder6.log" 2>&1 &
+helpers+=($!)
+ip netns exec "$lab-quiet" tools/netlab/labtool inject fd00:5::2 fd00:3::2 "$out/forged" > "$out/injector6.log" 2>&1 &
+helpers+=($!)
 : > "$share/capture.txt"
 chmod 644 "$share/capture.txt"
 ip netns exec "$lab-host" tools/netlab/labtool capture "$share/capture.txt" > "$out/capture.log" 2>&1 &
@@ -80,12 +84,15 @@ export WINE_NS=$lab-client
 table=$out/table.txt
 : > "$table"
 
-# run_tests ARCH LABEL EXE DLL OVERRIDE [ARGS]: each test in its own process
+# run_tests ARCH LABEL EXE DLL OVERRIDE [ARGS]: each test in its own process;
+# $family: 4 for the IPv4 tests, 6 for the v6_* ones
 run_tests() {
     local arch=$1 label=$2 exe=$3 dll=$4 override=$5 extra=${6:-} t log rc
     for t in ${TESTS:-$(wine_in wine "$exe" --list 2>/dev/null | tr -d '\r')}; do
+        case $family:$t in 4:v6_*|6:[!v]*|6:v[!6]*) continue ;; esac
         log=$out/$arch-$label-$t.log
         ip -n "$WINE_NS" route flush cache    # forget path MTUs learnt by the previous test
+        ip -6 -n "$WINE_NS" route flush cache
         WINEDLLOVERRIDES=$override wine_in timeout "${TEST_TIMEOUT:-120}" wine "$exe" --dll "$dll" \
             --capture "$capture" $extra "$t" > "$log" 2>&1
         rc=$?
@@ -106,6 +113,35 @@ start_prefix() {
     say "lab $lab: $where"
 }
 
+# The v6_* tests run under the ICMPv6-capable wineserver (tools/wineserver),
+# the others under Wine's own; use_server PATH|"" restarts the prefix's
+# server as that binary, checked to be it and in the lab
+v6server=$(icmpv6_server) || { v6why=$v6server; v6server=""; }
+if [ -n "$v6server" ]; then
+    # (a copy the unprivileged user can reach too, still called wineserver)
+    mkdir -p "$share/icmpv6" && cp "$v6server" "$share/icmpv6/wineserver"
+    chmod -R a+rX "$share/icmpv6"
+    v6server=$share/icmpv6/wineserver
+fi
+use_server() {
+    if [ -n "$1" ]; then export WINE_SERVER=$1; else unset WINE_SERVER; fi
+    wine_restart
+    where=$(wine_server_ns) || fail "$where"
+}
+
+# run_both ARCH SUFFIX EXE DLL [ARGS]: ours and the builtin, IPv4 then IPv6
+run_both() {
+    local arch=$1 suffix=$2 exe=$3 dll=$4 extra=${5:-}
+    family=4 run_tests "$arch" "ours$suffix" "$exe" "$dll" "iphlpapi=n" $extra
+    family=4 run_tests "$arch" "builtin$suffix" "$exe" system "" $extra
+    [ -n "$v6server" ] || return 0
+    use_server "$v6server"
+    say "  IPv6 under the ICMPv6-capable wineserver: $where"
+    family=6 run_tests "$arch" "ours$suffix" "$exe" "$dll" "iphlpapi=n" "$extra --icmpv6-server"
+    family=6 run_tests "$arch" "builtin$suffix" "$exe" system "" "$extra --icmpv6-server"
+    use_server ""
+}
+
 ran_archs=""
 for arch in ${ARCHS:-x86_64 i386}; do
     exe=tests/$arch-windows/icmp_lab.exe
@@ -121,8 +157,7 @@ for arch in ${ARCHS:-x86_64 i386}; do
     ran_archs="$ran_archs $arch"
     : > "$out/$arch-rows.txt"
     say "running $arch lab scenarios against our DLL and against Wine's builtin..."
-    run_tests "$arch" ours "$exe" "dlls/iphlpapi/$arch-windows/iphlpapi.dll" "iphlpapi=n"
-    run_tests "$arch" builtin "$exe" system ""
+    run_both "$arch" "" "$exe" "dlls/iphlpapi/$arch-windows/iphlpapi.dll"
     if [ "${UNPRIV:-1}" = 1 ]; then
         # the same, as nobody: Wine falls back to a Linux ping socket
         say "running $arch lab scenarios unprivileged (uid 65534, ping socket)..."
@@ -132,8 +167,7 @@ for arch in ${ARCHS:-x86_64 i386}; do
         mkdir -p "$share/$arch"
         cp "$exe" "dlls/iphlpapi/$arch-windows/iphlpapi.dll" "$share/$arch/"
         chmod -R a+rX "$share/$arch"
-        run_tests "$arch" ours-unpriv "$share/$arch/icmp_lab.exe" "$share/$arch/iphlpapi.dll" "iphlpapi=n" --unpriv
-        run_tests "$arch" builtin-unpriv "$share/$arch/icmp_lab.exe" system "" --unpriv
+        run_both "$arch" -unpriv "$share/$arch/icmp_lab.exe" "$share/$arch/iphlpapi.dll" --unpriv
         unset WINE_UID
     fi
 done
@@ -143,6 +177,8 @@ done
 for arch in $ran_archs; do
     say ""
     say "== $arch: lab scenarios (passed/failed/skipped) =="
+    [ -n "$v6server" ] && say "(v6_*: under the ICMPv6-capable wineserver; Wine's builtin has no working Icmp6 functions)"
+    [ -n "$v6server" ] || say "SKIPPED: $arch IPv6 lab scenarios: no ICMPv6-capable wineserver ($v6why)"
     results_table "$arch" ours builtin ours-unpriv builtin-unpriv
     results_add "$arch" ours ours-unpriv
 
@@ -154,17 +190,17 @@ for arch in $ran_archs; do
             $1 == b { theirs[$2] = $0 }
             END {
                 for (i = 0; i < n; i++) {
-                    s = order[i]; k = split(ours[s], of, " "); diff = ""
-                    m = split(theirs[s], bf, " ")
+                    s = order[i]; k = split(ours[s], of, " "); diff = ""; has = (s in theirs)
+                    m = has ? split(theirs[s], bf, " ") : 0
                     delete bv; for (j = 3; j <= m; j++) { split(bf[j], kv, "="); bv[kv[1]] = kv[2] }
                     line = ""
                     for (j = 3; j <= k; j++) {
                         split(of[j], kv, "="); line = line " " of[j]
-                        if (!(s in theirs)) continue
+                        if (!has) continue
                         if (!(kv[1] in bv)) diff = diff " " kv[1] "=?"
                         else if (bv[kv[1]] != kv[2]) diff = diff " " kv[1] "=" bv[kv[1]]
                     }
-                    if (!(s in theirs)) diff = " (no result)"
+                    if (!has) diff = s ~ /^v6-/ ? "" : " (no result)"   # (the builtin has no IPv6 at all)
                     printf "%-30s%s\n", s, line
                     if (diff != "") printf "%-30s   builtin:%s  <- differs\n", "", diff
                 }
@@ -178,8 +214,8 @@ for arch in $ran_archs; do
     results_lines "$RESULTS_FAILED" "$out/$arch-" "$out/$arch-builtin-"*.log | head -60
 done
 say ""
-say "hostile packets: $(grep -c '^inject: request' "$out/injector.log") attacked requests," \
-    "$(awk '/^inject: request/ {n += $(NF-1)} END {print n + 0}' "$out/injector.log") packets sent;" \
+say "hostile packets: $(cat "$out"/injector*.log | grep -c '^inject: request') attacked requests," \
+    "$(cat "$out"/injector*.log | awk '/^inject: request/ {n += $(NF-1)} END {print n + 0}') packets sent;" \
     "$(ls "$out/forged" | wc -l) kinds saved in $out/forged;" \
     "$(ls "$out/received" | wc -l) kinds of packets received by the client saved in $out/received"
 say "lab (our DLL:$ran_archs): $results_passed passed, $results_failed failed, $results_skipped skipped"

@@ -1,11 +1,13 @@
 #!/bin/bash
 # install-deps.sh: installs the Debian 12 packages this project needs (as root).
+# dpkg-dev, autotools-dev, flex, bison and patch build the ICMPv6-capable
+# wineserver (tools/wineserver/build-wineserver.sh) from Debian's Wine source.
 # Packages already installed are left alone. wine32:i386 (for the 32-bit Wine
 # tests) is attempted too; it often cannot be installed (the i386 index lags
 # behind), which is reported and is not an error: the 32-bit DLL still builds
 # and its Wine tests are reported as skipped. NO_WINE32=1 skips the attempt.
 set -u
-packages="make gcc clang libclang-rt-14-dev autoconf file mingw-w64 wine wine64 libwine-dev wine64-tools iproute2 iptables procps iputils-ping"
+packages="make gcc clang libclang-rt-14-dev autoconf file dpkg-dev autotools-dev flex bison patch mingw-w64 wine wine64 libwine-dev wine64-tools iproute2 iptables procps iputils-ping"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -7,27 +7,37 @@
 #
 # With TOOL=1 it runs our icmpping.exe instead (more options: -i ttl, -v tos,
 # -f, -S source); ICMP_TRACE=1 shows the traces.
+#
+# ADDRESS ::1 (`make ping6`): IPv6, through icmpping.exe (Wine's ping knows
+# only IPv4), in a prefix whose wineserver is the ICMPv6-capable one of
+# `make wineserver-icmpv6` (stock Wine's cannot open ICMPv6 sockets), started
+# before anything else of the prefix, as a user would.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 [ $# -ge 1 ] || { echo "usage: $0 [options] ADDRESS" >&2; exit 2; }
 target=${*: -1}
+. tools/wineprefix.sh
 case "$target" in
 127.*) ;;
-*) echo "run-ping: $target is not a loopback address; only 127.0.0.0/8 is pinged here" >&2; exit 2 ;;
+::1)
+    TOOL=1
+    WINE_SERVER=$(icmpv6_server) || { echo "run-ping: IPv6 needs the ICMPv6-capable wineserver: $WINE_SERVER" >&2; exit 1; }
+    export WINE_SERVER ;;
+*) echo "run-ping: $target is not a loopback address; only 127.0.0.0/8 and ::1 are pinged here" >&2; exit 2 ;;
 esac
 [ -f dlls/iphlpapi/x86_64-windows/iphlpapi.dll ] || { echo "run-ping: build first (./configure && make)" >&2; exit 1; }
 
 export WINEPREFIX=$top/build-ping/prefix
 export WINEDEBUG=-all
 unset DISPLAY WAYLAND_DISPLAY WINEDLLOVERRIDES
-. tools/wineprefix.sh
 rm -rf "$top/build-ping"
 mkdir -p "$top/build-ping"
 trap wine_stop EXIT
 
 echo "creating a fresh Wine prefix in $WINEPREFIX ..."
 wine_fresh_prefix "$top/build-ping/wineboot.log"
+[ -n "${WINE_SERVER:-}" ] && echo "the prefix's wineserver: $WINE_SERVER"
 tools/prefix-install.sh install
 
 trace=$top/build-ping/icmp-trace.txt

@@ -2,7 +2,10 @@
 # tests/run-dropin.sh, tests/run-conformance.sh, tests/run-lab.sh). With
 # WINE_NS set, Wine runs inside that network namespace (its wineserver is
 # started there); with WINE_UID set (root only), as that user, whose prefix
-# and HOME ($WINEPREFIX.home) it then owns.
+# and HOME ($WINEPREFIX.home) it then owns. With WINE_SERVER set (a path),
+# the prefix's wineserver is that binary (the ICMPv6-capable one of `make
+# wineserver-icmpv6`), started before any Wine process of the prefix: Wine's
+# loader starts its own server when none is running and ignores WINESERVER.
 
 # The trace lines our DLL writes with WINEDEBUG=+icmp for each request it
 # sends and each it completes: stable tags, whatever function writes them.
@@ -36,12 +39,19 @@ wine_stop() {  # stops $WINEPREFIX's wineserver, if any, and waits for it
     wine_in wineserver -w >/dev/null 2>&1 || true
 }
 
+# wine_server_start [LOG]: starts a persistent wineserver for $WINEPREFIX
+# ($WINE_SERVER, or Wine's own), where WINE_NS says; it has forked into the
+# background, its socket ready, when this returns
+wine_server_start() {
+    wine_in "${WINE_SERVER:-wineserver}" -p >>"${1:-/dev/null}" 2>&1 </dev/null
+}
+
 # wine_restart: a clean slate after a test process hung: stops the prefix's
 # wineserver (and so every process of the prefix, services included) and
 # starts a new persistent one, where WINE_NS says
 wine_restart() {
     wine_stop
-    wine_in wineserver -p >/dev/null 2>&1 </dev/null
+    wine_server_start
 }
 
 # wine_fresh_prefix LOG: makes $WINEPREFIX anew (wineboot once more if the
@@ -56,14 +66,34 @@ wine_fresh_prefix() {
         if [ -n "${WINE_UID:-}" ]; then
             mkdir -p "$WINEPREFIX.home" && chown "$WINE_UID:$WINE_UID" "$WINEPREFIX" "$WINEPREFIX.home"
         fi
-        if wine_in wineboot -i >"$log" 2>&1 </dev/null && wine_in wineserver -w &&
-           [ -f "$WINEPREFIX/system.reg" ] && [ -f "$WINEPREFIX/drive_c/windows/system32/kernel32.dll" ]; then
-            wine_in wineserver -p >>"$log" 2>&1 </dev/null
+        : > "$log"
+        if [ -n "${WINE_SERVER:-}" ]; then
+            # the prefix's first process must find our server running; it
+            # writes the registry to disk when stopped
+            wine_server_start "$log" && wine_in wineboot -i >>"$log" 2>&1 </dev/null && wine_stop
+        else
+            wine_in wineboot -i >>"$log" 2>&1 </dev/null && wine_in wineserver -w
+        fi
+        if [ $? = 0 ] && [ -f "$WINEPREFIX/system.reg" ] &&
+           [ -f "$WINEPREFIX/drive_c/windows/system32/kernel32.dll" ]; then
+            wine_server_start "$log"
             return 0
         fi
         echo "creating the Wine prefix $WINEPREFIX failed (try $try):"
         cat "$log"
     done
+    return 1
+}
+
+# icmpv6_server: prints the ICMPv6-capable wineserver the suites use
+# ($WINE_SERVER_ICMPV6, by default build-wineserver/wineserver from `make
+# wineserver-icmpv6`), or fails printing why there is none
+icmpv6_server() {
+    local s=${WINE_SERVER_ICMPV6:-build-wineserver/wineserver}
+    if [ "$s" = none ]; then echo "WINE_SERVER_ICMPV6=none"; return 1; fi
+    if [ -x "$s" ]; then readlink -f "$s"; return 0; fi
+    if [ -f build-wineserver/unavailable ]; then cat build-wineserver/unavailable
+    else echo "$s is not built (make wineserver-icmpv6)"; fi
     return 1
 }
 
@@ -81,7 +111,11 @@ wine_server_ns() {
         echo "wineserver $server_pid is in namespace '$where', not in the lab $WINE_NS: refusing to send"
         return 1
     fi
-    echo "namespace $WINE_NS, wineserver $server_pid inside it"
+    if [ -n "${WINE_SERVER:-}" ] && [ "$(readlink -f "/proc/$server_pid/exe")" != "$(readlink -f "$WINE_SERVER")" ]; then
+        echo "wineserver $server_pid is $(readlink -f "/proc/$server_pid/exe"), not $WINE_SERVER"
+        return 1
+    fi
+    echo "namespace $WINE_NS, wineserver $server_pid inside it ($(readlink -f "/proc/$server_pid/exe"))"
 }
 
 # wine_runs_arch EXE NAME: whether this Wine can run EXE (which lists its

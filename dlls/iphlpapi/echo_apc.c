@@ -124,7 +124,7 @@ void apc_queue( struct echo_request *req )
     LIST_ENTRY taken;
     NTSTATUS status;
 
-    req->iosb.Status = STATUS_SUCCESS;
+    req->iosb.Status = req->iosb_status;
     req->iosb.Information = req->written;
     EnterCriticalSection( &engine.apc_cs );
     if (!(drop = thread->exiting))

@@ -42,6 +42,7 @@ struct echo_params
     BYTE options_size;           /* IPv4 options, at most MAX_OPT_SIZE bytes */
     const BYTE *options;
     DWORD unsent_status;         /* not 0: the request completes with it and nothing is sent */
+    NTSTATUS unsent_iosb_status; /* ... and an APC's IO_STATUS_BLOCK gets this Status */
     void *reply;
     DWORD reply_size;
     DWORD timeout;

@@ -196,6 +196,7 @@ struct echo_request
     void *apc_context;
     struct thread_ref *thread;
     IO_STATUS_BLOCK iosb;                   /* what the APC is given */
+    NTSTATUS iosb_status;                   /* its Status (Information: the bytes written) */
     LIST_ENTRY apc_entry;                   /* in thread->done until its routine runs */
     /* flow control (echo_flow.c), under engine.cs */
     DWORD flow_charge;                      /* receive-buffer bytes held, 0 when none */

@@ -193,6 +193,7 @@ static DWORD request_init( struct echo_request *req, const struct socket_ops *op
     ops->family->address_bytes( &p->dst, req->key.dst );
     req->reply = p->reply;
     req->reply_size = p->reply_size;
+    req->iosb_status = p->unsent_status ? p->unsent_iosb_status : STATUS_SUCCESS;
     InitializeConditionVariable( &req->cv );
 
     if (p->event)

@@ -209,16 +209,50 @@ static const char *ipv6_debugstr_address( const uint8_t a[ICMP_ADDR_LEN] )
                              a[14] << 8 | a[15] );
 }
 
-static const struct socket_ops ipv6_raw_ops;
+static const struct socket_ops ipv6_raw_ops, ipv6_ping_ops;
+
+/* The port s is bound to (after binding it to :: if bind_any), or 0. */
+static USHORT ipv6_bound_port( SOCKET s, BOOL bind_any )
+{
+    SOCKADDR_IN6 addr;
+    int len = sizeof(addr);
+
+    memset( &addr, 0, sizeof(addr) );
+    addr.sin6_family = AF_INET6;
+    if (bind_any && bind( s, (struct sockaddr *)&addr, sizeof(addr) )) return 0;
+    if (getsockname( s, (struct sockaddr *)&addr, &len )) return 0;
+    return ntohs( addr.sin6_port );
+}
+
+/* Without CAP_NET_RAW, a Wine server that maps ICMPv6 (ours, see
+ * tools/wineserver) opens a Linux ICMPv6 ping socket instead, as Wine does
+ * for ICMP: the kernel rewrites our identifier and keeps ICMPv6 errors to
+ * itself. Bound, a Linux raw ICMPv6 socket's port is its protocol, 58, a
+ * ping socket's the identifier the kernel chose (never 0; Windows' raw
+ * sockets say 0). Should a ping socket have been given 58, a second one,
+ * bound while it is, cannot be given 58 too. */
+static BOOL ipv6_is_ping_socket( struct echo_socket *sock )
+{
+    USHORT port = ipv6_bound_port( sock->s, IN6_IS_ADDR_UNSPECIFIED( &sock->src.Ipv6.sin6_addr ) );
+    SOCKET other;
+
+    if (port != IPPROTO_ICMPV6) return port != 0;
+    if ((other = WSASocketW( AF_INET6, SOCK_RAW, IPPROTO_ICMPV6, NULL, 0, 0 )) == INVALID_SOCKET) return FALSE;
+    port = ipv6_bound_port( other, TRUE );
+    closesocket( other );
+    return port != IPPROTO_ICMPV6 && port != 0;
+}
 
 static const struct socket_ops *ipv6_setup( struct echo_socket *sock )
 {
     int len = sizeof(sock->default_ttl);
+    BOOL ping = ipv6_is_ping_socket( sock );
 
+    if (ping) TRACE( "an ICMPv6 ping socket\n" );
     if (getsockopt( sock->s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, (char *)&sock->default_ttl, &len ) ||
         sock->default_ttl <= 0)
         sock->default_ttl = 128;
-    return &ipv6_raw_ops;
+    return ping ? &ipv6_ping_ops : &ipv6_raw_ops;
 }
 
 /* only the hop limit (Ttl) applies to IPv6 */
@@ -262,6 +296,13 @@ static const struct socket_ops ipv6_raw_ops =
     .name       = "IPv6 raw",
     .family     = &ipv6_family,
     .echo_check = icmp_echo_check_id,
+};
+
+static const struct socket_ops ipv6_ping_ops =
+{
+    .name       = "IPv6 ping",
+    .family     = &ipv6_family,
+    .echo_check = icmp_echo_check_payload,
 };
 
 /* The ops of a family's raw socket, until a socket says otherwise. */
@@ -317,23 +358,28 @@ static BOOL socket_is_for( const struct echo_socket *sock, int family, const SOC
            (family != AF_INET6 || sock->src.Ipv6.sin6_scope_id == src->Ipv6.sin6_scope_id);
 }
 
+/* Why a family's sockets cannot be opened, once that is known for the
+ * process's life (no such protocol, no privilege): later requests fail at
+ * once with it instead of asking wineserver again and warning each time. */
+static DWORD create_error[2];   /* IPv4, IPv6 */
+
 static DWORD socket_create( struct echo_socket *sock )
 {
     const struct family_ops *ops = sock->ops->family;
-    DWORD err;
+    DWORD *known = &create_error[ops->family == AF_INET6], err;
 
+    if (*known) return *known;
     sock->s = WSASocketW( ops->family, SOCK_RAW, ops->protocol, NULL, 0, WSA_FLAG_OVERLAPPED );
     if (sock->s != INVALID_SOCKET) return 0;
     err = WSAGetLastError();
     WARN( "cannot open a raw %s socket: %lu\n", ops->family == AF_INET6 ? "ICMPv6" : "ICMP", err );
     if (err == WSAEPROTONOSUPPORT && ops->family == AF_INET6)
-    {
-        /* Wine's server maps no IPPROTO_ICMPV6 to the host (up to at least Wine 8) */
-        static LONG once;
-        if (!InterlockedExchange( &once, 1 ))
-            FIXME( "this Wine cannot open ICMPv6 sockets: Icmp6SendEcho2 fails with ERROR_NOT_SUPPORTED\n" );
-    }
-    return win32_error_from_wsa( err );
+        /* stock Wine's server maps no IPPROTO_ICMPV6 to the host (every
+         * release up to at least Wine 8; tools/wineserver has the patch) */
+        FIXME( "this Wine cannot open ICMPv6 sockets: Icmp6SendEcho2 fails with ERROR_NOT_SUPPORTED\n" );
+    err = win32_error_from_wsa( err );
+    if (err == ERROR_NOT_SUPPORTED || err == ERROR_ACCESS_DENIED) *known = err;
+    return err;
 }
 
 /* Opens a raw socket of the family for the source `src` (any, or bound to

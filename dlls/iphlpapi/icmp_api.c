@@ -27,6 +27,8 @@
 #include <string.h>
 
 #define PIO_APC_ROUTINE_DEFINED
+#include "ntstatus.h"
+#define WIN32_NO_STATUS
 #include "winsock2.h"
 #include "ws2ipdef.h"
 #include "windef.h"
@@ -163,19 +165,16 @@ static DWORD fail( DWORD err )
     return 0;
 }
 
-/* Reads a caller's IPv6 sockaddr into out: NULL, family 0 with all-zero
- * bytes (.NET passes 28 zero bytes) and :: all mean "any". FALSE if it is
- * neither any nor an AF_INET6 address. */
+/* Reads a caller's IPv6 sockaddr into out: NULL and :: mean "any". Windows
+ * reads only the address of a sockaddr whose family is 0 (.NET passes 28
+ * zero bytes as the source, Wine's Windows-checked tests ::1 with family 0
+ * as the destination); FALSE for any other family but AF_INET6. */
 static BOOL read_sockaddr6( const struct sockaddr_in6 *in, SOCKADDR_INET *out )
 {
     memset( out, 0, sizeof(*out) );
     out->Ipv6.sin6_family = AF_INET6;
     if (!in) return TRUE;
-    if (in->sin6_family != AF_INET6)
-    {
-        static const BYTE zero[sizeof(*in)];
-        return !memcmp( in, zero, sizeof(*in) );
-    }
+    if (in->sin6_family != AF_INET6 && in->sin6_family != AF_UNSPEC) return FALSE;
     out->Ipv6.sin6_addr = in->sin6_addr;
     out->Ipv6.sin6_scope_id = in->sin6_scope_id;
     return TRUE;
@@ -203,9 +202,14 @@ DWORD WINAPI Icmp6SendEcho2( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, v
     if ((err = check_request_data( request, request_size ))) return fail( err );
     if (options)
     {
-        /* only the hop limit applies; 0 completes with IP_GENERAL_FAILURE, unsent */
+        /* only the hop limit applies; 0 completes with IP_GENERAL_FAILURE,
+         * unsent, and an APC is told STATUS_INVALID_PARAMETER */
         p.ttl = options->Ttl;
-        if (!options->Ttl) p.unsent_status = IP_GENERAL_FAILURE;
+        if (!options->Ttl)
+        {
+            p.unsent_status = IP_GENERAL_FAILURE;
+            p.unsent_iosb_status = STATUS_INVALID_PARAMETER;
+        }
     }
     return submit_echo( &p, request, request_size, reply, reply_size, timeout, event, apc, apc_context );
 }

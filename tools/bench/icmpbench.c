@@ -20,9 +20,13 @@
  *                client namespace's /proc/net/raw, read through Wine's Z:)
  *   count-N      N sequential synchronous echoes and nothing else (the
  *                runner counts wineserver requests from a +server log)
+ *   seq6, burst6-1
+ *                seq and burst-1 over IPv6 (Icmp6SendEcho2 to fd00:3::2);
+ *                the runner starts them under the ICMPv6-capable wineserver
+ *                (tools/wineserver); "unsupported=1" without Icmp6 functions
  *
  * Prints one line "bench: SCENARIO key=value ..." (times in microseconds
- * unless named _ms). Only lab addresses (198.18.0.0/15) are sent to.
+ * unless named _ms). Only lab addresses (198.18.0.0/15, fd00::/8) are sent to.
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -47,7 +51,7 @@
 #define SILENT htonl( 0xc6120502 )   /* 198.18.5.2 */
 #define SWEEP_BASE 0xc6120a01u       /* 198.18.10.1 ... 198.18.10.250 */
 #define DATA_SIZE 32
-#define BUF_SIZE (sizeof(ICMP_ECHO_REPLY) + DATA_SIZE + 8)
+#define BUF_SIZE (max( sizeof(ICMP_ECHO_REPLY), REPLY6_SIZE ) + DATA_SIZE + 8)   /* either family's reply */
 
 static LARGE_INTEGER freq;
 
@@ -226,11 +230,11 @@ static void bench_silent( int n, DWORD timeout, const char *name )
 /* ---- bursts: nothing lost ---- */
 
 /* packets the kernel dropped at the raw sockets of this network namespace
- * (/proc/net/raw's last column, summed), -1 if it cannot be read */
-static long raw_drops( void )
+ * (/proc/net/raw's or raw6's last column, summed), -1 if it cannot be read */
+static long raw_drops( const char *path )
 {
     static char text[1 << 16];
-    HANDLE f = CreateFileA( "Z:\\proc\\net\\raw", GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL );
+    HANDLE f = CreateFileA( path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL );
     DWORD got = 0, total = 0;
     long drops = 0;
     char *line, *last;
@@ -264,9 +268,9 @@ static void bench_burst( IPAddr (*dst)( int ), const char *name )
     int i, done, accepted, replies = 0;
 
     SetEnvironmentVariableA( "ICMP_ECHO_SO_RCVBUF", "212992" );
-    drops_before = raw_drops();
+    drops_before = raw_drops( "Z:\\proc\\net\\raw" );
     done = issue_all( reqs, N, dst, 5000, 0, 30000, &first, NULL, NULL, &accepted );
-    drops_after = raw_drops();
+    drops_after = raw_drops( "Z:\\proc\\net\\raw" );
     for (i = 0; i < N; i++)
     {
         if (reqs[i].done > last) last = reqs[i].done;
@@ -275,6 +279,101 @@ static void bench_burst( IPAddr (*dst)( int ), const char *name )
     printf( "bench: %s requests=%d accepted=%d completed=%d replies=%d drops=%ld total_ms=%.1f per_request=%.2f\n",
             name, N, accepted, done, replies, drops_before < 0 || drops_after < 0 ? -1 : drops_after - drops_before,
             (last - first) / 1000, done ? (last - first) / done : 0 );
+    free( reqs );
+}
+
+/* ---- IPv6: sequential echoes and a burst ---- */
+
+/* whether the target echoes over IPv6 at all (Wine's builtin has stubs) */
+static int have_icmp6( const char *name )
+{
+    struct sockaddr_in6 host = addr6( "fd00:3::2" );
+    BYTE buf[BUF_SIZE];
+    HANDLE h;
+    DWORD ret = 0;
+
+    if (pIcmp6CreateFile && pIcmp6SendEcho2 && (h = pIcmp6CreateFile()) != INVALID_HANDLE_VALUE)
+    {
+        ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, NULL, &host, NULL, 0, NULL, buf, sizeof(buf), 1000 );
+        pIcmpCloseHandle( h );
+    }
+    if (ret == 1) return 1;
+    printf( "bench: %s unsupported=1\n", name );
+    return 0;
+}
+
+static void bench_seq6( void )
+{
+    enum { N = 2000 };
+    static double t[N];
+    struct sockaddr_in6 host = addr6( "fd00:3::2" );
+    BYTE data[DATA_SIZE], buf[BUF_SIZE];
+    HANDLE h;
+    int i, ok_count = 0;
+
+    if (!have_icmp6( "seq6" )) return;
+    h = pIcmp6CreateFile();
+    memset( data, 0x5a, sizeof(data) );
+    for (i = 0; i < 20; i++)   /* warm up */
+        pIcmp6SendEcho2( h, NULL, NULL, NULL, NULL, &host, data, sizeof(data), NULL, buf, sizeof(buf), 1000 );
+    for (i = 0; i < N; i++)
+    {
+        double start = now_us();
+        if (pIcmp6SendEcho2( h, NULL, NULL, NULL, NULL, &host, data, sizeof(data), NULL, buf, sizeof(buf), 1000 ) == 1)
+            ok_count++;
+        t[i] = now_us() - start;
+    }
+    printf( "bench: seq6 ok=%d median=%.1f p90=%.1f\n", ok_count, quantile( t, N, 0.5 ), quantile( t, N, 0.9 ) );
+    pIcmpCloseHandle( h );
+}
+
+/* packets the kernel dropped at the raw sockets of this namespace, both families */
+static long raw_drops_all( void )
+{
+    long v4 = raw_drops( "Z:\\proc\\net\\raw" ), v6 = raw_drops( "Z:\\proc\\net\\raw6" );
+    return v4 < 0 || v6 < 0 ? -1 : v4 + v6;
+}
+
+static void bench_burst6( void )
+{
+    enum { N = 10000 };
+    static volatile LONG completed;
+    struct sockaddr_in6 host = addr6( "fd00:3::2" );
+    struct req *reqs;
+    BYTE data[DATA_SIZE];
+    double first, last = 0, deadline;
+    long drops_before, drops_after;
+    int i, accepted = 0, replies = 0;
+    HANDLE h;
+
+    if (!have_icmp6( "burst6-1" )) return;
+    reqs = calloc( N, sizeof(*reqs) );
+    SetEnvironmentVariableA( "ICMP_ECHO_SO_RCVBUF", "212992" );
+    h = pIcmp6CreateFile();
+    memset( data, 0x5a, sizeof(data) );
+    completed = 0;
+    drops_before = raw_drops_all();
+    first = now_us();
+    for (i = 0; i < N; i++)
+    {
+        reqs[i].completed = &completed;
+        if (!pIcmp6SendEcho2( h, NULL, apc_done, &reqs[i], NULL, &host, data, sizeof(data), NULL, reqs[i].buf,
+                              sizeof(reqs[i].buf), 5000 ) && GetLastError() == ERROR_IO_PENDING)
+            accepted++;
+    }
+    deadline = now_us() + 30e6;
+    while (completed < accepted && now_us() < deadline) SleepEx( 10, TRUE );
+    drops_after = raw_drops_all();
+    for (i = 0; i < N; i++)
+    {
+        if (reqs[i].done > last) last = reqs[i].done;
+        if (reqs[i].done > 0 && reply6_status( reqs[i].buf ) == IP_SUCCESS) replies++;
+    }
+    printf( "bench: burst6-1 requests=%d accepted=%d completed=%ld replies=%d drops=%ld total_ms=%.1f "
+            "per_request=%.2f\n", N, accepted, completed, replies,
+            drops_before < 0 || drops_after < 0 ? -1 : drops_after - drops_before, (last - first) / 1000,
+            completed ? (last - first) / completed : 0 );
+    pIcmpCloseHandle( h );
     free( reqs );
 }
 
@@ -356,6 +455,8 @@ int main( int argc, char **argv )
     else if (!strcmp( scenario, "burst-1" )) bench_burst( host_dst, scenario );
     else if (!strcmp( scenario, "burst-250" )) bench_burst( sweep_dst, scenario );
     else if (sscanf( scenario, "count-%d", &n ) == 1) bench_count( n );
+    else if (!strcmp( scenario, "seq6" )) bench_seq6();
+    else if (!strcmp( scenario, "burst6-1" )) bench_burst6();
     else { printf( "unknown scenario %s\n", scenario ); return 2; }
     fflush( stdout );
     return 0;

@@ -7,6 +7,9 @@
 # in its own process; medians are over runs, and the ratio ours/builtin is
 # taken pairwise within each run, then its median. Prints a table and writes
 # bench/results.json. Needs root (network namespaces).
+# The IPv6 scenarios (seq6, burst6-1; the native floor is ping -6 -f) run
+# after the others, under the ICMPv6-capable wineserver (tools/wineserver;
+# SKIPPED, saying why, when it cannot be built).
 # Also counts wineserver requests per synchronous echo (WINEDEBUG=+server on a
 # fresh server; with SCENARIOS set only if COUNT_SERVER=1).
 # Environment: RUNS, SCENARIOS (default: all), COUNT_SERVER, BENCH_TIMEOUT
@@ -47,7 +50,16 @@ where=$(wine_server_ns) || fail "$where"
 say "lab $lab: $where"
 
 runs=${RUNS:-5}
-scenarios=${SCENARIOS:-seq sweep-1000-apc sweep-1000-event sweep-10000-apc sweep-10000-event burst-1 burst-250 silent spread threads}
+all="seq sweep-1000-apc sweep-1000-event sweep-10000-apc sweep-10000-event burst-1 burst-250 silent spread threads seq6 burst6-1"
+scenarios="" scenarios6=""
+for s in ${SCENARIOS:-$all}; do
+    case $s in *6|*6-*) scenarios6="$scenarios6 $s" ;; *) scenarios="$scenarios $s" ;; esac
+done
+# the IPv6 scenarios run under the ICMPv6-capable wineserver (tools/wineserver)
+if [ -n "$scenarios6" ] && ! v6server=$(icmpv6_server); then
+    say "SKIPPED: the IPv6 scenarios ($scenarios6 ): no ICMPv6-capable wineserver ($v6server)"
+    scenarios6=""
+fi
 raw=$out/raw.txt
 : > "$raw"
 against=${AGAINST:-}
@@ -62,7 +74,24 @@ other_dll() {  # sets dll and ov for the second column
 results=bench/results.json col2=builtin
 [ -n "$against" ] && col2=against
 [ -n "${SCENARIOS:-}" ] || [ -n "$against" ] || [ "$runs" -lt 3 ] && results=$out/results.json
+run_scenario() {  # RUN SCENARIO: ours and the second column, one process each
+    local run=$1 s=$2 impl dll ov log res
+    for impl in ours builtin; do
+        if [ $impl = ours ]; then dll=dlls/iphlpapi/x86_64-windows/iphlpapi.dll ov=iphlpapi=n; else other_dll; fi
+        # (to a file: Wine's helper processes keep an inherited pipe open)
+        log=$out/$run-$impl-$s.log
+        WINEDLLOVERRIDES=$ov wine_in timeout "${BENCH_TIMEOUT:-120}" wine "$exe" --dll "$dll" "$s" > "$log" 2>&1 </dev/null
+        res=$(tr -d '\r' < "$log" | grep '^bench: ')
+        if [ -z "$res" ]; then
+            echo "$run $impl $s failed=1" >> "$raw"
+        else
+            echo "$run $impl ${res#bench: }" >> "$raw"
+        fi
+    done
+}
+
 for run in $(seq 1 "$runs"); do
+    [ -n "$scenarios" ] || break
     say "run $run of $runs..."
     line=$(ip netns exec "$WINE_NS" tools/netlab/labtool ping 198.18.3.2 2000 | grep '^ping:')
     # "ping: N/N replies, median X us, p90 Y us"
@@ -72,21 +101,25 @@ for run in $(seq 1 "$runs"); do
     line=$(ip netns exec "$WINE_NS" ping -f -q -c 2000 198.18.3.2 | grep '^rtt')
     echo "$run native ping-flood per_echo=$(echo "$line" | awk -F'[ /]+' '{ for (i = 1; i <= NF; i++) if ($i == "ipg") print $(i + 2) * 1000 }')" \
          "rtt_avg=$(echo "$line" | awk -F'[ /]+' '{ print $8 * 1000 }')" >> "$raw"
-    for s in $scenarios; do
-        for impl in ours builtin; do
-            if [ $impl = ours ]; then dll=dlls/iphlpapi/x86_64-windows/iphlpapi.dll ov=iphlpapi=n; else other_dll; fi
-            # (to a file: Wine's helper processes keep an inherited pipe open)
-            log=$out/$run-$impl-$s.log
-            WINEDLLOVERRIDES=$ov wine_in timeout "${BENCH_TIMEOUT:-120}" wine "$exe" --dll "$dll" "$s" > "$log" 2>&1 </dev/null
-            res=$(tr -d '\r' < "$log" | grep '^bench: ')
-            if [ -z "$res" ]; then
-                echo "$run $impl $s failed=1" >> "$raw"
-            else
-                echo "$run $impl ${res#bench: }" >> "$raw"
-            fi
-        done
-    done
+    for s in $scenarios; do run_scenario "$run" "$s"; done
 done
+
+# ---- IPv6, under the ICMPv6-capable wineserver ----
+if [ -n "$scenarios6" ]; then
+    export WINE_SERVER=$v6server
+    wine_restart
+    where=$(wine_server_ns) || fail "$where"
+    say "IPv6 scenarios under the ICMPv6-capable wineserver: $where"
+    for run in $(seq 1 "$runs"); do
+        say "IPv6 run $run of $runs..."
+        line=$(ip netns exec "$WINE_NS" ping -6 -f -q -c 2000 fd00:3::2 | grep '^rtt')
+        echo "$run native ping6-flood per_echo=$(echo "$line" | awk -F'[ /]+' '{ for (i = 1; i <= NF; i++) if ($i == "ipg") print $(i + 2) * 1000 }')" \
+             "rtt_avg=$(echo "$line" | awk -F'[ /]+' '{ print $8 * 1000 }')" >> "$raw"
+        for s in $scenarios6; do run_scenario "$run" "$s"; done
+    done
+    unset WINE_SERVER
+    wine_restart
+fi
 
 # ---- wineserver requests per synchronous echo ----
 # A fresh wineserver's own +server log (every process of the session,
@@ -148,7 +181,7 @@ printf '%-18s %-20s %-22s %-22s %-14s %s\n' scenario metric ours "$col2" native 
 while read -r s key om op bm bp nm np ratio; do
     case $key in per_echo|rtt_avg|ok|requests|accepted|median|p90|per_request|completed|replies|timed_out|last_end_ms|end_min_ms|end_max_ms|\
                  end_median_ms|threads_peak|threads_before|private_per_request|per_second|echoes|total_ms|failed|\
-                 drops) ;; *) continue ;; esac
+                 drops|unsupported) ;; *) continue ;; esac
     native="-"
     [ "$nm" != "-" ] && native="$nm [$np]"
     printf '%-18s %-20s %-22s %-22s %-14s %s\n' "$s" "$key" "$om [$op]" "$bm [$bp]" "$native" "$ratio"

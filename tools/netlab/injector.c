@@ -20,6 +20,7 @@
  * With DIR, each kind of forgery is also saved once as a fuzz corpus file
  * (mode byte 0, then the packet as a raw socket would return it).
  * Packets go only to the sender of a request that arrived here.
+ * IPv6 ADDR and DECOY: injector6.c.
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -201,6 +202,7 @@ int lab_inject( int argc, char **argv )
     unsigned int requests = 0;
 
     if (argc < 3) lab_die( "usage: labtool inject ADDR DECOY [DIR]\n" );
+    if (lab_is_addr6( argv[1] )) return lab_inject6( argc, argv );
     self = lab_addr( argv[1] );
     decoy = lab_addr( argv[2] );
     f.save_dir = argc > 3 ? argv[3] : NULL;

@@ -1,7 +1,8 @@
 /*
  * Small helpers shared by the network lab's native tools (tools/netlab/):
- * raw IPv4 ICMP sockets, address text, clocks, and a view of a received
- * packet. Linux only; run inside a lab namespace (tools/netlab/netlab).
+ * raw ICMP and ICMPv6 sockets, address text, clocks, and a view of a
+ * received packet (labnet.c: IPv4, labnet6.c: IPv6). Linux only; run inside
+ * a lab namespace (tools/netlab/netlab).
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -54,6 +55,46 @@ uint32_t lab_addr( const char *text );       /* exits on bad text */
 const char *lab_ntoa( uint32_t addr );       /* static buffer, 4 rotating */
 int64_t lab_now_us( void );                  /* monotonic */
 void lab_die( const char *fmt, ... ) __attribute__((noreturn, format(printf, 1, 2)));
+
+/* ---- IPv6 (labnet6.c) ---- */
+
+#include <netinet/in.h>
+
+/* A received ICMPv6 message (a raw ICMPv6 socket gives the message alone;
+ * the addresses and hop limit come from recvmsg). */
+struct lab_packet6
+{
+    struct in6_addr src, dst;
+    int hlim;                 /* -1 if unknown */
+    const uint8_t *icmp;
+    size_t icmp_len;
+    uint8_t type, code;
+    uint16_t id, seq;         /* echo fields, host order */
+    const uint8_t *data;
+    size_t data_len;
+};
+
+int lab_is_addr6( const char *text );                /* has a ':' */
+struct in6_addr lab_addr6( const char *text );       /* exits on bad text */
+const char *lab_ntop6( const struct in6_addr *a );   /* static buffer, 4 rotating */
+
+/* A raw ICMPv6 socket (the kernel computes checksums), bound to src unless
+ * NULL, reporting destination and hop limit; exits on failure. */
+int lab_icmp6_socket( const struct in6_addr *bind_src );
+
+/* Receives one message into buf; 0 if none or not well formed. */
+int lab_recv6( int s, uint8_t *buf, size_t size, struct lab_packet6 *p );
+
+/* A raw socket for packets whose IPv6 header we write (IPPROTO_RAW). */
+int lab_hdrincl6_socket( void );
+
+/* The ICMPv6 checksum of msg[len] from src to dst (pseudo-header included). */
+uint16_t lab_icmp6_checksum( const struct in6_addr *src, const struct in6_addr *dst, const uint8_t *msg,
+                             size_t len );
+
+/* the tools' IPv6 halves */
+int lab_respond6( int argc, char **argv );
+int lab_inject6( int argc, char **argv );
 
 /* the tools (one file each), which labtool.c dispatches to */
 int lab_ping( int argc, char **argv );

@@ -2,7 +2,7 @@
  * labtool respond ADDR DELAY_MS: answers every echo request to ADDR after
  * DELAY_MS milliseconds (the lab's stand-in for a slow link: this kernel has
  * no netem). The namespace ignores echo itself (icmp_echo_ignore_all), so
- * this is the only answer. Runs until killed.
+ * this is the only answer. Runs until killed. An IPv6 ADDR: responder6.c.
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -66,6 +66,7 @@ int lab_respond( int argc, char **argv )
     int s;
 
     if (argc < 3) lab_die( "usage: labtool respond ADDR DELAY_MS\n" );
+    if (lab_is_addr6( argv[1] )) return lab_respond6( argc, argv );
     addr = lab_addr( argv[1] );
     delay_us = (int64_t)atoi( argv[2] ) * 1000;
     s = lab_icmp_socket( addr );
