@@ -4,20 +4,41 @@
 #   - the installer refuses a missing or non-prefix WINEPREFIX, and uninstall
 #     without an install;
 #   - install is idempotent;
-#   - Wine's own `ping` goes through our DLL (WINEDEBUG=+icmp traces);
+# and then, for each architecture (x86_64 in system32; i386 in syswow64,
+# when wine32 is installed, else reported as SKIPPED):
+#   - Wine's own `ping` of that architecture goes through our DLL
+#     (WINEDEBUG=+icmp traces);
 #   - GetAdaptersInfo, GetAdaptersAddresses, GetIfTable2, GetBestRoute2 and
 #     GetNetworkParams give the same results as without our DLL, through its
 #     forwards to iphlpapi_orig.dll;
 #   - a program importing icmp.dll works, through our iphlpapi;
 #   - the conformance suite passes against the prefix's (now our) iphlpapi;
 #   - the installation survives `wineboot -u`;
-#   - uninstall restores the prefix exactly (file hashes of system32/syswow64
-#     and the DllOverrides key compared with before).
+# and uninstall restores the prefix exactly (file hashes of system32 and
+# syswow64 and the DllOverrides key compared with before).
+# With --dist DIR (an unpacked release tarball, `make check-dist`), the same
+# checks run against that: its setup_icmp.sh installs its x64/ and x32/ DLLs.
 # Only 127.0.0.1 is pinged. As root this runs in its own network namespace.
+# As a user who may open no ICMP socket (no CAP_NET_RAW, no ping sockets for
+# the group) it is SKIPPED, saying why.
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
 out=$top/build-dropin
+installer=$top/tools/prefix-install.sh
+dist=""
+if [ "${1:-}" = --dist ]; then
+    [ -f "${2:-}/setup_icmp.sh" ] || { echo "run-dropin: --dist ${2:-}: no setup_icmp.sh there" >&2; exit 1; }
+    dist=$(cd "$2" && pwd)
+    installer=$dist/setup_icmp.sh
+    out=$top/build-dropin-dist
+fi
+# ours ARCH NAME: the DLL the installer must have put in place
+ours() {
+    if [ -n "$dist" ]; then
+        if [ "$1" = i386 ]; then echo "$dist/x32/$2"; else echo "$dist/x64/$2"; fi
+    else echo "dlls/${2%.dll}/$1-windows/$2"; fi
+}
 export WINEPREFIX=$out/prefix
 export WINEDEBUG=-all
 export WINEARCH=win64
@@ -33,15 +54,28 @@ fail_setup() { echo "run-dropin: $*" >&2; exit 1; }
 trap wine_cleanup EXIT
 trap 'exit 130' INT TERM
 
+if ! why=$(icmp_sockets_usable); then
+    echo "SKIPPED: drop-in tests: $why"
+    exit 0
+fi
+unpriv_flag=""
+icmp_raw_sockets || unpriv_flag="--unpriv"   # Linux ping sockets: no reply IP header
 rm -rf "$out"
 mkdir -p "$out"
 wine_private_ns icmpdrop || true   # as root, in its own namespace
 w() { wine_in "$@"; }
 
+# the architectures this Wine runs: x86_64, and i386 with wine32
+archs=x86_64
+if [ -f "$(wine_dll_dir i386)/iphlpapi.dll" ]; then archs="x86_64 i386"
+else echo "SKIPPED: 32-bit drop-in checks (syswow64): wine32 is not installed (tools/install-deps.sh installs it)"; fi
+sysdir() { if [ "$1" = i386 ]; then echo syswow64; else echo system32; fi; }
+ping_exe() { if [ "$1" = i386 ]; then echo 'C:\windows\syswow64\ping.exe'; else echo ping; fi; }
+
 # ---- refusals ----
 refuses() {  # expected-message-part, then environment assignments
     local want=$1; shift
-    env "$@" "$top/tools/prefix-install.sh" install > "$out/refuse.txt" 2>&1 && return 1
+    env "$@" "$installer" install > "$out/refuse.txt" 2>&1 && return 1
     grep -q "$want" "$out/refuse.txt"
 }
 check "refuses without WINEPREFIX" refuses "WINEPREFIX is not set" -u WINEPREFIX
@@ -52,70 +86,89 @@ check "an empty directory stays untouched" test -z "$(ls -A "$out/not-a-prefix")
 
 # ---- a fresh prefix ----
 wine_fresh_prefix "$out/wineboot.log" || fail_setup "wineboot failed (see $out/wineboot.log)"
-check "uninstall refuses when nothing is installed" bash -c '! "$0"/tools/prefix-install.sh uninstall >/dev/null 2>&1' "$top"
+check "uninstall refuses when nothing is installed" bash -c '! "$0" uninstall >/dev/null 2>&1' "$installer"
 
 state() {  # hashes of system32 and syswow64, and the override key
     (cd "$WINEPREFIX/drive_c/windows" && find system32 syswow64 -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum)
     w wine reg query 'HKCU\Software\Wine\DllOverrides' 2>/dev/null | tr -d '\r'
 }
 state > "$out/state-before.txt"
-w wine tests/x86_64-windows/iphlp_dump.exe > "$out/dump-before.txt" 2>&1
-w wine tests/x86_64-windows/iphlp_dump.exe --origins > "$out/origins-before.txt" 2>&1
+for a in $archs; do
+    w wine "tests/$a-windows/iphlp_dump.exe" > "$out/$a-dump-before.txt" 2>&1
+    w wine "tests/$a-windows/iphlp_dump.exe" --origins > "$out/$a-origins-before.txt" 2>&1
+done
 
 # ---- install ----
-check "install" w tools/prefix-install.sh install
-check "install again (idempotent)" w tools/prefix-install.sh install
+check "install" w "$installer" install
+check "install again (idempotent)" w "$installer" install
 state > "$out/state-installed.txt"
-check "installed files are ours" cmp -s dlls/iphlpapi/x86_64-windows/iphlpapi.dll "$WINEPREFIX/drive_c/windows/system32/iphlpapi.dll"
-check "icmp.dll is ours" cmp -s dlls/icmp/x86_64-windows/icmp.dll "$WINEPREFIX/drive_c/windows/system32/icmp.dll"
-check "the original is beside it" test -f "$WINEPREFIX/drive_c/windows/system32/iphlpapi_orig.dll"
 check "override set" grep -qi '"\?iphlpapi"\?.*native,builtin' "$out/state-installed.txt"
 
-# ---- Wine's own ping goes through our DLL ----
-WINEDEBUG=-all,+icmp w wine ping -n 3 127.0.0.1 > "$out/ping.txt" 2>&1
-check "wine ping: 3 replies" test "$(tr -d '\r' < "$out/ping.txt" | grep -c '^Reply from 127.0.0.1')" = 3
-check "wine ping: our traces for 3 requests" test "$(grep -c "$ICMP_TRACE_SENT" "$out/ping.txt")" = 3
-check "wine ping: 3 completions traced" test "$(grep -c "$ICMP_TRACE_DONE status 0," "$out/ping.txt")" = 3
+# the checks of one architecture in the installed prefix ($1: x86_64 or i386)
+installed_checks() {
+    local a=$1 dir d
+    dir=$WINEPREFIX/drive_c/windows/$(sysdir "$a")
+    d=$out/$a
+    check "$a: installed files are ours" cmp -s "$(ours "$a" iphlpapi.dll)" "$dir/iphlpapi.dll"
+    check "$a: icmp.dll is ours" cmp -s "$(ours "$a" icmp.dll)" "$dir/icmp.dll"
+    check "$a: the original is beside it" test -f "$dir/iphlpapi_orig.dll"
 
-# ---- everything else still answers the same, through the forwards ----
-w wine tests/x86_64-windows/iphlp_dump.exe > "$out/dump-installed.txt" 2>&1
-w wine tests/x86_64-windows/iphlp_dump.exe --origins > "$out/origins-installed.txt" 2>&1
-check "forwarded functions give the same results" cmp -s "$out/dump-before.txt" "$out/dump-installed.txt"
-check "the dump is not empty" grep -q '^GetAdaptersAddresses: 0' "$out/dump-installed.txt"
-check "before: iphlpapi was Wine's builtin" grep -q 'origin iphlpapi.dll: .*(Wine builtin)' "$out/origins-before.txt"
-check "after: iphlpapi is ours" bash -c "tr -d '\r' < '$out/origins-installed.txt' | grep -qi 'origin iphlpapi.dll: .*system32.iphlpapi.dll\$'"
-check "after: GetAdaptersInfo comes from iphlpapi_orig.dll" grep -qi 'origin GetAdaptersInfo: .*iphlpapi_orig.dll' "$out/origins-installed.txt"
-check "after: GetIfTable2 comes from iphlpapi_orig.dll" grep -qi 'origin GetIfTable2: .*iphlpapi_orig.dll' "$out/origins-installed.txt"
+    # Wine's own ping of this architecture goes through our DLL
+    WINEDEBUG=-all,+icmp w wine "$(ping_exe "$a")" -n 3 127.0.0.1 > "$d-ping.txt" 2>&1
+    check "$a: wine ping: 3 replies" test "$(tr -d '\r' < "$d-ping.txt" | grep -c '^Reply from 127.0.0.1')" = 3
+    check "$a: wine ping: our traces for 3 requests" test "$(grep -c "$ICMP_TRACE_SENT" "$d-ping.txt")" = 3
+    check "$a: wine ping: 3 completions traced" test "$(grep -c "$ICMP_TRACE_DONE status 0," "$d-ping.txt")" = 3
 
-# ---- a program importing icmp.dll ----
-w wine tests/x86_64-windows/icmp_import.exe > "$out/icmp-import.txt" 2>&1
-check "icmp.dll importer gets a reply" grep -q 'reply from 127.0.0.1: 32 bytes, status 0' "$out/icmp-import.txt"
-check "icmp.dll importer runs our code" bash -c "tr -d '\r' < '$out/icmp-import.txt' | grep -qi 'implemented in .*system32.iphlpapi.dll\$'"
+    # everything else still answers the same, through the forwards
+    w wine "tests/$a-windows/iphlp_dump.exe" > "$d-dump-installed.txt" 2>&1
+    w wine "tests/$a-windows/iphlp_dump.exe" --origins > "$d-origins-installed.txt" 2>&1
+    check "$a: forwarded functions give the same results" cmp -s "$d-dump-before.txt" "$d-dump-installed.txt"
+    check "$a: the dump is not empty" grep -q '^GetAdaptersAddresses: 0' "$d-dump-installed.txt"
+    check "$a: before: iphlpapi was Wine's builtin" grep -q 'origin iphlpapi.dll: .*(Wine builtin)' "$d-origins-before.txt"
+    # (a 32-bit process sees syswow64 as system32; Wine marks its builtins)
+    check "$a: after: iphlpapi is ours" bash -c "tr -d '\r' < '$d-origins-installed.txt' | grep -qi 'origin iphlpapi.dll: .*system32.iphlpapi.dll\$'"
+    check "$a: after: GetAdaptersInfo comes from iphlpapi_orig.dll" grep -qi 'origin GetAdaptersInfo: .*iphlpapi_orig.dll' "$d-origins-installed.txt"
+    check "$a: after: GetIfTable2 comes from iphlpapi_orig.dll" grep -qi 'origin GetIfTable2: .*iphlpapi_orig.dll' "$d-origins-installed.txt"
 
-# ---- the conformance suite against the prefix's iphlpapi, which is ours now ----
-w wine tests/x86_64-windows/icmp_test.exe --dll system > "$out/conformance-system.txt" 2>&1
-check "conformance against the installed DLL" bash -c "tr -d '\r' < '$out/conformance-system.txt' | grep -q '^[0-9]* passed, 0 failed'"
-check "... which is not Wine's builtin" bash -c "! grep -q '(Wine builtin)' '$out/conformance-system.txt'"
+    # a program importing icmp.dll
+    w wine "tests/$a-windows/icmp_import.exe" > "$d-icmp-import.txt" 2>&1
+    check "$a: icmp.dll importer gets a reply" grep -q 'reply from 127.0.0.1: 32 bytes, status 0' "$d-icmp-import.txt"
+    check "$a: icmp.dll importer runs our code" bash -c "tr -d '\r' < '$d-icmp-import.txt' | grep -qi 'implemented in .*system32.iphlpapi.dll\$'"
+
+    # the conformance suite against the prefix's iphlpapi, which is ours now
+    w wine "tests/$a-windows/icmp_test.exe" --dll system $unpriv_flag > "$d-conformance-system.txt" 2>&1
+    check "$a: conformance against the installed DLL" bash -c "tr -d '\r' < '$d-conformance-system.txt' | grep -q '^[0-9]* passed, 0 failed'"
+    check "$a: ... which is not Wine's builtin" bash -c "! grep -q '(Wine builtin)' '$d-conformance-system.txt'"
+}
+for a in $archs; do installed_checks "$a"; done
 
 # ---- wineboot -u ----
-w wineboot -u > "$out/wineboot-u.log" 2>&1
-check "ours survives wineboot -u" cmp -s dlls/iphlpapi/x86_64-windows/iphlpapi.dll "$WINEPREFIX/drive_c/windows/system32/iphlpapi.dll"
-WINEDEBUG=-all,+icmp w wine ping -n 1 127.0.0.1 > "$out/ping-after-update.txt" 2>&1
-check "wine ping still ours after wineboot -u" grep -q "$ICMP_TRACE_DONE" "$out/ping-after-update.txt"
+# (it updates the prefix in processes of its own: the next program must not
+# start before they are all done, or Wine's start.exe may find ping.exe
+# missing; wine_settled waits for that)
+wine_settled wineboot -u > "$out/wineboot-u.log" 2>&1
+for a in $archs; do
+    check "$a: ours survives wineboot -u" cmp -s "$(ours "$a" iphlpapi.dll)" \
+        "$WINEPREFIX/drive_c/windows/$(sysdir "$a")/iphlpapi.dll"
+    WINEDEBUG=-all,+icmp w wine "$(ping_exe "$a")" -n 1 127.0.0.1 > "$out/$a-ping-after-update.txt" 2>&1
+    check "$a: wine ping still ours after wineboot -u" grep -q "$ICMP_TRACE_DONE" "$out/$a-ping-after-update.txt"
+done
 
 # ---- uninstall ----
-check "uninstall" w tools/prefix-install.sh uninstall
+check "uninstall" w "$installer" uninstall
 state > "$out/state-after.txt"
 check "uninstall restores files and overrides exactly" cmp -s "$out/state-before.txt" "$out/state-after.txt"
 check "no saved state left" test ! -e "$WINEPREFIX/icmp-echo-saved"
-WINEDEBUG=-all,+icmp w wine ping -n 1 127.0.0.1 > "$out/ping-after.txt" 2>&1
-check "after uninstall, ping uses Wine's builtin again" bash -c "grep -q '^Reply from 127.0.0.1' <(tr -d '\r' < '$out/ping-after.txt') && ! grep -q 'trace:icmp' '$out/ping-after.txt'"
+for a in $archs; do
+    WINEDEBUG=-all,+icmp w wine "$(ping_exe "$a")" -n 1 127.0.0.1 > "$out/$a-ping-after.txt" 2>&1
+    check "$a: after uninstall, ping uses Wine's builtin again" bash -c "grep -q '^Reply from 127.0.0.1' <(tr -d '\r' < '$out/$a-ping-after.txt') && ! grep -q 'trace:icmp' '$out/$a-ping-after.txt'"
+done
 
 if [ "$failed" != 0 ]; then
     echo "run-dropin: logs in $out"
     diff "$out/state-before.txt" "$out/state-after.txt" | head -20
 fi
-echo "drop-in: $passed passed, $failed failed"
+echo "drop-in${dist:+ from $dist} ($archs): $passed passed, $failed failed"
 trap - EXIT
 wine_cleanup
 [ "$failed" = 0 ] && rm -rf "$out"

@@ -27,6 +27,10 @@ case "$target" in
 *) echo "run-ping: $target is not a loopback address; only 127.0.0.0/8 and ::1 are pinged here" >&2; exit 2 ;;
 esac
 [ -f dlls/iphlpapi/x86_64-windows/iphlpapi.dll ] || { echo "run-ping: build first (./configure && make)" >&2; exit 1; }
+if ! why=$(icmp_sockets_usable); then
+    echo "run-ping: cannot ping: $why" >&2
+    exit 1
+fi
 
 export WINEPREFIX=$top/build-ping/prefix
 export WINEDEBUG=-all

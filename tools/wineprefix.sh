@@ -85,6 +85,67 @@ wine_fresh_prefix() {
     return 1
 }
 
+# wine_settled CMD...: runs a Wine command that changes the prefix (wineboot
+# -u) under a server that ends a few seconds after the prefix's last
+# program, and waits for that: every process the command left behind has
+# finished and the registry is saved. Then starts the persistent server
+# again. (A program started while such an update still runs may find the
+# prefix half rewritten: Wine's start.exe then fails to find ping.exe.)
+wine_settled() {
+    local rc
+    wine_stop
+    wine_in "${WINE_SERVER:-wineserver}" -p3 >/dev/null 2>&1 </dev/null
+    wine_in "$@"; rc=$?
+    wine_in wineserver -w
+    wine_server_start
+    return $rc
+}
+
+# wine_prefix_usable: whether $WINEPREFIX exists and its programs start (a
+# prefix made before wine32 was installed fails every program with "could
+# not load kernel32.dll, status c0000135"); scripts that reuse a prefix
+# recreate it when not
+wine_prefix_usable() {
+    [ -f "$WINEPREFIX/system.reg" ] || return 1
+    wine_in wine cmd /c exit 0 >/dev/null 2>&1 </dev/null
+}
+
+# wine_dll_dir ARCH: where Debian's Wine keeps its ARCH-windows PE DLLs
+wine_dll_dir() {
+    case $1 in
+        i386) echo "${WINE_DLLDIR32:-/usr/lib/i386-linux-gnu/wine/i386-windows}" ;;
+        *) echo "${WINE_DLLDIR64:-/usr/lib/x86_64-linux-gnu/wine/x86_64-windows}" ;;
+    esac
+}
+
+# icmp_raw_sockets: whether wineserver opens raw ICMP sockets (root, or
+# CAP_NET_RAW on it); if not, it falls back to Linux ping sockets, which show
+# no IP header (the conformance programs' --unpriv)
+icmp_raw_sockets() {
+    local server
+    [ "$(id -u)" = 0 ] && return 0
+    for server in /usr/lib/wine/wineserver64 /usr/lib/wine/wineserver; do
+        [ -x "$server" ] && command -v getcap >/dev/null && getcap "$server" 2>/dev/null | grep -q cap_net_raw && return 0
+    done
+    return 1
+}
+
+# icmp_sockets_usable: whether Wine (its wineserver, as this user) can open
+# an ICMP socket: as root, with CAP_NET_RAW on wineserver, or with ping
+# sockets allowed for one of the user's groups; else prints why and how to
+# fix it, and fails
+icmp_sockets_usable() {
+    local lo hi gid
+    icmp_raw_sockets && return 0
+    read -r lo hi < /proc/sys/net/ipv4/ping_group_range
+    for gid in $(id -G); do [ "$gid" -ge "$lo" ] && [ "$gid" -le "$hi" ] && return 0; done
+    echo "this user may open no ICMP socket under Wine: wineserver has no CAP_NET_RAW and" \
+         "net.ipv4.ping_group_range (\"$lo $hi\") holds none of its groups ($(id -G | tr ' ' ,))." \
+         "Run as root, or allow ping sockets (sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\")" \
+         "or give wineserver CAP_NET_RAW (see README, Troubleshooting)"
+    return 1
+}
+
 # icmpv6_server: prints the ICMPv6-capable wineserver the suites use
 # ($WINE_SERVER_ICMPV6, by default build-wineserver/wineserver from `make
 # wineserver-icmpv6`), or fails printing why there is none

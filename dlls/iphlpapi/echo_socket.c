@@ -36,6 +36,7 @@
 #include "wine/debug.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(icmp);
+WINE_DECLARE_DEBUG_CHANNEL(winediag);
 
 C_ASSERT( sizeof(ICMP_ECHO_REPLY) == (sizeof(void *) == 8 ? ICMP_ECHO_REPLY64_SIZE : ICMP_ECHO_REPLY32_SIZE) );
 C_ASSERT( MAX_OPT_SIZE == IPV4_MAX_OPT_LEN );
@@ -363,6 +364,42 @@ static BOOL socket_is_for( const struct echo_socket *sock, int family, const SOC
  * once with it instead of asking wineserver again and warning each time. */
 static DWORD create_error[2];   /* IPv4, IPv6 */
 
+/* Says once per process, at a level shown without any debug channel, why
+ * no ICMP socket can be opened and what to do about it. */
+static void explain_access_denied( void )
+{
+    static LONG once;
+    char range[64] = "";
+    HANDLE f;
+    DWORD got = 0;
+
+    if (InterlockedExchange( &once, 1 )) return;
+    if (!GetProcAddress( GetModuleHandleA( "ntdll.dll" ), "wine_get_version" ))
+    {
+        ERR_(winediag)( "cannot open a raw ICMP socket: Windows gives raw sockets only to an elevated (administrator) "
+                        "process; run the program as administrator\n" );
+        return;
+    }
+    /* under Wine: wineserver creates the socket, as a raw one (CAP_NET_RAW)
+     * or, when that is refused, a Linux ping socket (the group's permission) */
+    f = CreateFileA( "Z:\\proc\\sys\\net\\ipv4\\ping_group_range", GENERIC_READ, FILE_SHARE_READ, NULL,
+                     OPEN_EXISTING, 0, NULL );
+    if (f != INVALID_HANDLE_VALUE)
+    {
+        ReadFile( f, range, sizeof(range) - 1, &got, NULL );
+        CloseHandle( f );
+        range[got] = 0;
+        while (got && (range[got - 1] == '\n' || range[got - 1] == ' ')) range[--got] = 0;
+        for (got = 0; range[got]; got++) if (range[got] == '\t') range[got] = ' ';
+    }
+    ERR_(winediag)( "cannot open an ICMP socket: wineserver has no CAP_NET_RAW for raw sockets, and this user's "
+                    "group may not open ping sockets (net.ipv4.ping_group_range is \"%s\"). Either allow ping "
+                    "sockets for the group (sysctl -w net.ipv4.ping_group_range=\"0 2147483647\", or the group's "
+                    "id for both numbers), or give wineserver the capability (setcap cap_net_raw+ep on the "
+                    "wineserver binary, e.g. /usr/lib/wine/wineserver64). Until then echo requests fail with "
+                    "ERROR_ACCESS_DENIED.\n", range[0] ? range : "?" );
+}
+
 static DWORD socket_create( struct echo_socket *sock )
 {
     const struct family_ops *ops = sock->ops->family;
@@ -378,6 +415,7 @@ static DWORD socket_create( struct echo_socket *sock )
          * release up to at least Wine 8; tools/wineserver has the patch) */
         FIXME( "this Wine cannot open ICMPv6 sockets: Icmp6SendEcho2 fails with ERROR_NOT_SUPPORTED\n" );
     err = win32_error_from_wsa( err );
+    if (err == ERROR_ACCESS_DENIED) explain_access_denied();
     if (err == ERROR_NOT_SUPPORTED || err == ERROR_ACCESS_DENIED) *known = err;
     return err;
 }

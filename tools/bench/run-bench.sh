@@ -10,6 +10,9 @@
 # The IPv6 scenarios (seq6, burst6-1; the native floor is ping -6 -f) run
 # after the others, under the ICMPv6-capable wineserver (tools/wineserver;
 # SKIPPED, saying why, when it cannot be built).
+# The i386 rows (SCENARIO.i386: seq, sweep-1000-apc, burst-1, burst-250) run
+# the 32-bit icmpbench.exe against our i386 DLL and Wine's 32-bit builtin in
+# the same 64-bit prefix (WoW64); SKIPPED, saying why, without wine32.
 # Also counts wineserver requests per synchronous echo (WINEDEBUG=+server on a
 # fresh server; with SCENARIOS set only if COUNT_SERVER=1).
 # Environment: RUNS, SCENARIOS (default: all), COUNT_SERVER, BENCH_TIMEOUT
@@ -50,11 +53,20 @@ where=$(wine_server_ns) || fail "$where"
 say "lab $lab: $where"
 
 runs=${RUNS:-5}
-all="seq sweep-1000-apc sweep-1000-event sweep-10000-apc sweep-10000-event burst-1 burst-250 silent spread threads seq6 burst6-1"
+all="seq sweep-1000-apc sweep-1000-event sweep-10000-apc sweep-10000-event burst-1 burst-250 silent spread threads
+     seq.i386 sweep-1000-apc.i386 burst-1.i386 burst-250.i386 seq6 burst6-1"
 scenarios="" scenarios6=""
 for s in ${SCENARIOS:-$all}; do
-    case $s in *6|*6-*) scenarios6="$scenarios6 $s" ;; *) scenarios="$scenarios $s" ;; esac
+    case $s in *.i386) scenarios="$scenarios $s" ;; *6|*6-*) scenarios6="$scenarios6 $s" ;; *) scenarios="$scenarios $s" ;; esac
 done
+# the i386 rows need wine32 (WoW64 in this 64-bit prefix)
+exe32=tools/bench/i386-windows/icmpbench.exe
+case " $scenarios " in *.i386\ *)
+    if [ ! -f "$exe32" ] || ! wine_in wine "$exe32" 2>/dev/null | tr -d '\r' | grep -q '^usage: icmpbench'; then
+        say "SKIPPED: the i386 scenarios: this Wine cannot run 32-bit programs (wine32 is not installed; tools/install-wine32.sh)"
+        scenarios=$(printf '%s\n' $scenarios | grep -v '\.i386$' | tr '\n' ' ')
+    fi ;;
+esac
 # the IPv6 scenarios run under the ICMPv6-capable wineserver (tools/wineserver)
 if [ -n "$scenarios6" ] && ! v6server=$(icmpv6_server); then
     say "SKIPPED: the IPv6 scenarios ($scenarios6 ): no ICMPv6-capable wineserver ($v6server)"
@@ -68,24 +80,28 @@ if [ -n "$against" ]; then
     mkdir -p "$out/against" && cp "$against" "$out/against/iphlpapi.dll"
     say "A/B: the \"builtin\" column is $against"
 fi
-other_dll() {  # sets dll and ov for the second column
-    if [ -n "$against" ]; then dll=build-bench/against/iphlpapi.dll ov=iphlpapi=n; else dll=system ov=""; fi
+other_dll() {  # [ARCH]: sets dll and ov for the second column (AGAINST is an x86_64 DLL)
+    if [ -n "$against" ] && [ "${1:-x86_64}" = x86_64 ]; then dll=build-bench/against/iphlpapi.dll ov=iphlpapi=n
+    else dll=system ov=""; fi
 }
 results=bench/results.json col2=builtin
 [ -n "$against" ] && col2=against
 [ -n "${SCENARIOS:-}" ] || [ -n "$against" ] || [ "$runs" -lt 3 ] && results=$out/results.json
 run_scenario() {  # RUN SCENARIO: ours and the second column, one process each
-    local run=$1 s=$2 impl dll ov log res
+    local run=$1 s=$2 impl dll ov log res arch=x86_64 bexe=$exe
+    case $s in *.i386) arch=i386 bexe=$exe32 ;; esac
     for impl in ours builtin; do
-        if [ $impl = ours ]; then dll=dlls/iphlpapi/x86_64-windows/iphlpapi.dll ov=iphlpapi=n; else other_dll; fi
+        if [ $impl = ours ]; then dll=dlls/iphlpapi/$arch-windows/iphlpapi.dll ov=iphlpapi=n; else other_dll "$arch"; fi
         # (to a file: Wine's helper processes keep an inherited pipe open)
         log=$out/$run-$impl-$s.log
-        WINEDLLOVERRIDES=$ov wine_in timeout "${BENCH_TIMEOUT:-120}" wine "$exe" --dll "$dll" "$s" > "$log" 2>&1 </dev/null
+        WINEDLLOVERRIDES=$ov wine_in timeout "${BENCH_TIMEOUT:-120}" wine "$bexe" --dll "$dll" "${s%.i386}" > "$log" 2>&1 </dev/null
         res=$(tr -d '\r' < "$log" | grep '^bench: ')
         if [ -z "$res" ]; then
             echo "$run $impl $s failed=1" >> "$raw"
         else
-            echo "$run $impl ${res#bench: }" >> "$raw"
+            res=${res#bench: }
+            # (the program names the scenario without the .i386 of its row)
+            echo "$run $impl $s ${res#* }" >> "$raw"
         fi
     done
 }
