@@ -232,8 +232,26 @@ static WINETEST_UNUSED int load_icmp_exports( HMODULE first, HMODULE module )
 #undef LOAD
 }
 
+#include "icmp_results.h"
+
+/* --elevated: exits 0 when the process runs elevated (administrator), the
+ * condition for raw sockets on Windows (the Windows kit's run.cmd asks) */
+static WINETEST_UNUSED int process_elevated( void )
+{
+    TOKEN_ELEVATION elevation = { 0 };
+    HANDLE token;
+    DWORD size;
+    BOOL ret;
+
+    if (!OpenProcessToken( GetCurrentProcess(), TOKEN_QUERY, &token )) return 0;
+    ret = GetTokenInformation( token, TokenElevation, &elevation, sizeof(elevation), &size );
+    CloseHandle( token );
+    printf( "elevated: %s\n", ret && elevation.TokenIsElevated ? "yes" : "no" );
+    return ret && elevation.TokenIsElevated;
+}
+
 /* The command line both conformance programs take:
- *   [--dll PATH|system] [--list] [own options] [test]
+ *   [--dll PATH|system] [--results FILE] [--timeout SECONDS] [--elevated] [--list] [own options] [test]
  * `option` parses the program's own options (returns how many arguments
  * from argv[i] it used, 0 when argv[i] is not one of them); `first_module`,
  * if given, is called with the loaded target and sets the module whose
@@ -242,7 +260,8 @@ static WINETEST_UNUSED int icmp_test_main( int argc, char **argv, const struct w
                                            int (*option)( int argc, char **argv, int i ),
                                            int (*first_module)( HMODULE target, HMODULE *first ) )
 {
-    const char *dll = "system", *only = NULL;
+    const char *dll = "system", *only = NULL, *results = NULL;
+    int timeout = 0;
     struct target_dll t;
     HMODULE first = NULL;
     int i, used;
@@ -250,6 +269,9 @@ static WINETEST_UNUSED int icmp_test_main( int argc, char **argv, const struct w
     for (i = 1; i < argc; i++)
     {
         if (!strcmp( argv[i], "--dll" ) && i + 1 < argc) dll = argv[++i];
+        else if (!strcmp( argv[i], "--results" ) && i + 1 < argc) results = argv[++i];
+        else if (!strcmp( argv[i], "--elevated" )) return process_elevated() ? 0 : 1;
+        else if (!strcmp( argv[i], "--timeout" ) && i + 1 < argc) timeout = atoi( argv[++i] );
         else if (!strcmp( argv[i], "--list" ))
         {
             for (i = 0; i < count; i++) printf( "%s\n", tests[i].name );
@@ -266,6 +288,8 @@ static WINETEST_UNUSED int icmp_test_main( int argc, char **argv, const struct w
         printf( "%s lacks ICMP echo exports\n", t.path );
         return 2;
     }
+    if (results && !results_start( results, &t, argv[0] )) return 2;
+    winetest_start_watchdog( timeout );
     return winetest_main( argc, argv, tests, count, only );
 }
 

@@ -19,6 +19,20 @@
  *
  * Each test prints "summary: <name> <passed> <failed> <todo> <skipped>" and the
  * program ends with the line "N passed, N failed, N skipped".
+ *
+ * With --results FILE (winetest_open_results), every check is also written
+ * to FILE as one JSON object per line (tools/compare-results reads them):
+ *   {"machine": {...}}                       what ran where (each process
+ *                                            appends one; the first counts)
+ *   {"test": T, "check": C, "outcome": O, "where": "file.c:123",
+ *    "message": M, "values": {...}}          one per ok() and skip()
+ * C is the check's stable name: its format string, and "#n" when the test
+ * reaches the same format more than once (loops), so that results of
+ * different machines and versions line up whatever lines moved. O is pass,
+ * fail, todo, todo-passed, flaky or skip; values are what the program last
+ * observed (winetest_observe: return value, last error, reply fields).
+ * Checks made from several threads at once get their "#n" in the order
+ * they happen; the conformance programs' tests are single-threaded.
  * Counters are atomic: ok() may be called from any thread.
  *
  * Copyright 2026 the icmp-echo authors
@@ -65,6 +79,12 @@ static DWORD winetest_todo_tls = TLS_OUT_OF_INDEXES;   /* todo depth of the curr
 static DWORD winetest_flaky_tls = TLS_OUT_OF_INDEXES;  /* flaky depth of the current thread */
 static const char *winetest_current;
 static CRITICAL_SECTION winetest_print_cs;
+
+/* --results FILE: the records, the values last observed, and how often the
+ * current test has reached each check (keyed by the format's address) */
+static FILE *winetest_results;
+static char winetest_observed[1024] = "{}";
+static struct { const char *fmt; int count; } winetest_seen[4096];
 
 /* where the current ok() is; plain globals on purpose: thread-local storage
  * is allocated lazily and that would clobber GetLastError() before ok()'s
@@ -141,29 +161,130 @@ static WINETEST_UNUSED void winetest_pop_mark( DWORD tls )
     winetest_set_marks( tls, (winetest_get_marks( tls ) & ~WINETEST_LOOP_BIT) >> 1 );
 }
 
+/* writes S as a JSON string */
+static void winetest_json_string( FILE *f, const char *str )
+{
+    fputc( '"', f );
+    for (; *str; str++)
+    {
+        unsigned char c = *str;
+        if (c == '"' || c == '\\') fprintf( f, "\\%c", c );
+        else if (c == '\n') fputs( "\\n", f );
+        else if (c < 0x20 || c >= 0x7f) fprintf( f, "\\u%04x", c );
+        else fputc( c, f );
+    }
+    fputc( '"', f );
+}
+
+/* how many times the current test has reached a check with format text fmt
+ * (the same text in two places is one check name, so counted together) */
+static int winetest_occurrence( const char *fmt )
+{
+    unsigned int hash = 2166136261u, i, n;
+    const char *p;
+
+    for (p = fmt; *p; p++) hash = (hash ^ (unsigned char)*p) * 16777619u;
+    i = hash % ARRAY_SIZE(winetest_seen);
+    for (n = 0; n < ARRAY_SIZE(winetest_seen); n++, i = (i + 1) % ARRAY_SIZE(winetest_seen))
+    {
+        if (!winetest_seen[i].fmt) winetest_seen[i].fmt = fmt;
+        if (!strcmp( winetest_seen[i].fmt, fmt )) return ++winetest_seen[i].count;
+    }
+    return 0;
+}
+
+static void winetest_record( const char *outcome, const char *fmt, va_list args )
+{
+    const char *file = winetest_file ? winetest_file : "?", *slash = strrchr( file, '/' );
+    char check[512], message[1024];
+    size_t len;
+    int n;
+
+    if (!winetest_results) return;
+    if (slash) file = slash + 1;
+    vsnprintf( message, sizeof(message), fmt, args );
+    snprintf( check, sizeof(check), "%s", fmt );
+    len = strlen( check );
+    while (len && check[len - 1] == '\n') check[--len] = 0;
+    len = strlen( message );
+    while (len && message[len - 1] == '\n') message[--len] = 0;
+    EnterCriticalSection( &winetest_print_cs );
+    if ((n = winetest_occurrence( fmt )) > 1)
+        snprintf( check + strlen( check ), sizeof(check) - strlen( check ), "#%d", n );
+    fputs( "{\"test\": ", winetest_results );
+    winetest_json_string( winetest_results, winetest_current ? winetest_current : "?" );
+    fputs( ", \"check\": ", winetest_results );
+    winetest_json_string( winetest_results, check );
+    fprintf( winetest_results, ", \"outcome\": \"%s\", \"where\": \"%s:%d\", \"message\": ", outcome, file,
+             winetest_line );
+    winetest_json_string( winetest_results, message );
+    fprintf( winetest_results, ", \"values\": %s}\n", winetest_observed );
+    fflush( winetest_results );
+    LeaveCriticalSection( &winetest_print_cs );
+}
+
+/* winetest_observe( "\"ret\": %lu, ...", ... ): the values the next checks
+ * are about (a JSON object's members); kept until the next call */
+static WINETEST_UNUSED void winetest_observe( const char *fmt, ... )
+{
+    va_list args;
+    if (!winetest_results) return;
+    EnterCriticalSection( &winetest_print_cs );
+    winetest_observed[0] = '{';
+    va_start( args, fmt );
+    vsnprintf( winetest_observed + 1, sizeof(winetest_observed) - 2, fmt, args );
+    va_end( args );
+    strcat( winetest_observed, "}" );
+    LeaveCriticalSection( &winetest_print_cs );
+}
+
+/* opens FILE for the records (appending: a runner may run each test in a
+ * process of its own into one file) and writes {"machine": {MEMBERS}} */
+static WINETEST_UNUSED int winetest_open_results( const char *file, const char *machine )
+{
+    /* (N: not inherited, so that a debugger started by a crash does not
+     * keep it open) */
+    if (!(winetest_results = fopen( file, "aN" )))
+    {
+        fprintf( stderr, "cannot write %s\n", file );
+        return 0;
+    }
+    fprintf( winetest_results, "{\"machine\": {%s}}\n", machine );
+    fflush( winetest_results );
+    return 1;
+}
+
 static int winetest_ok( int condition, const char *fmt, ... )
 {
     LONG *total = &winetest_passed, *this_test = &winetest_test_passed;
     const char *kind = "Test succeeded";
     int show = winetest_debug > 1;
+    const char *outcome = "pass";
+    DWORD err = GetLastError();
     va_list args;
 
     if (!condition && winetest_marked( winetest_flaky_tls ))
     {
-        kind = "Test marked flaky";
+        kind = "Test marked flaky", outcome = "flaky";
         total = &winetest_todo, this_test = &winetest_test_todo, show = 1;
     }
     else if (winetest_marked( winetest_todo_tls ))
     {
         if (condition) kind = "Test succeeded inside todo block", total = &winetest_failed,
-                       this_test = &winetest_test_failed, show = 1;
+                       this_test = &winetest_test_failed, show = 1, outcome = "todo-passed";
         else kind = "Test marked todo", total = &winetest_todo, this_test = &winetest_test_todo,
-             show = winetest_debug > 0;
+             show = winetest_debug > 0, outcome = "todo";
     }
     else if (!condition)
     {
-        kind = "Test failed";
+        kind = "Test failed", outcome = "fail";
         total = &winetest_failed, this_test = &winetest_test_failed, show = 1;
+    }
+    if (winetest_results)
+    {
+        va_start( args, fmt );
+        winetest_record( outcome, fmt, args );
+        va_end( args );
     }
     if (show)
     {
@@ -173,15 +294,24 @@ static int winetest_ok( int condition, const char *fmt, ... )
     }
     InterlockedIncrement( total );
     InterlockedIncrement( this_test );
+    SetLastError( err );
     return condition;
 }
 
 static WINETEST_UNUSED void winetest_skip( const char *fmt, ... )
 {
     va_list args;
+    DWORD err = GetLastError();
     va_start( args, fmt );
     winetest_print( "Tests skipped", fmt, args );
     va_end( args );
+    if (winetest_results)
+    {
+        va_start( args, fmt );
+        winetest_record( "skip", fmt, args );
+        va_end( args );
+    }
+    SetLastError( err );
     InterlockedIncrement( &winetest_skipped );
     InterlockedIncrement( &winetest_test_skipped );
 }
@@ -211,6 +341,33 @@ static WINETEST_UNUSED int winetest_broken( int condition )
 #define flaky_if(c) for (winetest_push_mark( winetest_flaky_tls, (c) ); winetest_loop_mark( winetest_flaky_tls ); \
                          winetest_pop_mark( winetest_flaky_tls ))
 
+/* --timeout SECONDS: a test process that runs longer fails its running test
+ * ("timed out", also as a record) and exits with 124 (a runner without a
+ * timeout of its own, like the Windows kit's run.cmd, would wait forever) */
+static DWORD winetest_timeout_ms;
+
+static DWORD WINAPI winetest_watchdog( void *arg )
+{
+    Sleep( winetest_timeout_ms );
+    winetest_file = __FILE__, winetest_line = __LINE__;
+    winetest_ok( 0, "test %s timed out after %lu s\n", winetest_current ? winetest_current : "?",
+                 winetest_timeout_ms / 1000 );
+    printf( "summary: %s %ld %ld %ld %ld\n", winetest_current ? winetest_current : "?", winetest_test_passed,
+            winetest_test_failed, winetest_test_todo, winetest_test_skipped );
+    fflush( stdout );
+    if (winetest_results) fflush( winetest_results );
+    TerminateProcess( GetCurrentProcess(), 124 );
+    return 0;
+}
+
+static WINETEST_UNUSED void winetest_start_watchdog( DWORD seconds )
+{
+    HANDLE thread;
+    if (!seconds) return;
+    winetest_timeout_ms = seconds * 1000;
+    if ((thread = CreateThread( NULL, 0, winetest_watchdog, NULL, 0, NULL ))) CloseHandle( thread );
+}
+
 static WINETEST_UNUSED int winetest_main( int argc, char **argv, const struct winetest_entry *tests, int count,
                           const char *only )
 {
@@ -225,6 +382,7 @@ static WINETEST_UNUSED int winetest_main( int argc, char **argv, const struct wi
     {
         if (only && strcmp( only, tests[i].name )) continue;
         winetest_current = tests[i].name;
+        memset( winetest_seen, 0, sizeof(winetest_seen) );
         winetest_test_passed = winetest_test_failed = winetest_test_todo = winetest_test_skipped = 0;
         tests[i].func();
         printf( "summary: %s %ld %ld %ld %ld\n", tests[i].name, winetest_test_passed,

@@ -27,6 +27,11 @@
 #include "echo_engine.h"
 #include "icmp_handle.h"
 
+/* how a program tells our DLL from Wine's and Windows' own: the conformance
+ * programs' --results records it (tests/icmp_results.h); the version is
+ * configure.ac's */
+static const char version_marker[] __attribute__((used)) = "icmp-echo iphlpapi.dll version " ICMP_ECHO_VERSION;
+
 BOOL WINAPI DllMain( HINSTANCE instance, DWORD reason, void *reserved )
 {
     switch (reason)
