@@ -8,7 +8,7 @@
 # is reported and is not an error: the 32-bit DLL still builds and its Wine
 # tests are reported as skipped. NO_WINE32=1 skips the attempt.
 set -u
-packages="make gcc clang libclang-rt-14-dev autoconf file dpkg-dev autotools-dev flex bison patch mingw-w64 wine wine64 libwine-dev wine64-tools iproute2 iptables procps iputils-ping"
+packages="make gcc clang libclang-rt-14-dev autoconf file dpkg-dev autotools-dev flex bison patch mingw-w64 wine wine64 libwine-dev wine64-tools iproute2 iptables procps iputils-ping python3"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
