@@ -15,7 +15,8 @@
 #   - the conformance suite passes against the prefix's (now our) iphlpapi;
 #   - the installation survives `wineboot -u`;
 # and uninstall restores the prefix exactly (file hashes of system32 and
-# syswow64 and the DllOverrides key compared with before).
+# syswow64 and the DllOverrides key compared with before). With wine32, a
+# 32-bit prefix (WINEARCH=win32) too: the i386 DLLs in its system32.
 # With --dist DIR (an unpacked release tarball, `make check-dist`), the same
 # checks run against that: its setup_icmp.sh installs its x64/ and x32/ DLLs.
 # Only 127.0.0.1 is pinged. As root this runs in its own network namespace.
@@ -163,6 +164,27 @@ for a in $archs; do
     WINEDEBUG=-all,+icmp w wine "$(ping_exe "$a")" -n 1 127.0.0.1 > "$out/$a-ping-after.txt" 2>&1
     check "$a: after uninstall, ping uses Wine's builtin again" bash -c "grep -q '^Reply from 127.0.0.1' <(tr -d '\r' < '$out/$a-ping-after.txt') && ! grep -q 'trace:icmp' '$out/$a-ping-after.txt'"
 done
+
+# ---- a 32-bit prefix (WINEARCH=win32): the i386 DLLs go into its system32 ----
+if [ "$archs" = "x86_64 i386" ]; then
+    wine_stop
+    (
+        export WINEPREFIX=$out/prefix32 WINEARCH=win32
+        wine_fresh_prefix "$out/wineboot32.log" || exit 1
+        state > "$out/state32-before.txt"
+        w "$installer" install > "$out/install32.txt" 2>&1 || exit 2
+        cmp -s "$(ours i386 iphlpapi.dll)" "$WINEPREFIX/drive_c/windows/system32/iphlpapi.dll" || exit 3
+        WINEDEBUG=-all,+icmp w wine ping -n 2 127.0.0.1 > "$out/ping32.txt" 2>&1
+        [ "$(grep -c "$ICMP_TRACE_DONE status 0," "$out/ping32.txt")" = 2 ] || exit 4
+        w "$installer" uninstall > "$out/uninstall32.txt" 2>&1 || exit 5
+        state > "$out/state32-after.txt"
+        cmp -s "$out/state32-before.txt" "$out/state32-after.txt" || exit 6
+        wine_stop
+    )
+    rc=$?
+    WINEPREFIX=$out/prefix32 wine_stop
+    check "win32 prefix: i386 DLLs in its system32, ping through ours, uninstall restores (step $rc failed)" test $rc = 0
+fi
 
 if [ "$failed" != 0 ]; then
     echo "run-dropin: logs in $out"

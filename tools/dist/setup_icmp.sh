@@ -12,7 +12,9 @@
 #   system32/iphlpapi_orig.dll <- Wine's own x86_64 iphlpapi.dll, the target
 #                                 of every export we do not implement
 #   the same in syswow64 with the i386 files, when the prefix has syswow64 and
-#   Wine's i386 iphlpapi.dll is installed (wine32)
+#   Wine's i386 iphlpapi.dll is installed (wine32); a 32-bit prefix
+#   (WINEARCH=win32: "#arch=win32" in system.reg) gets the i386 files in
+#   system32
 #   HKCU\Software\Wine\DllOverrides: iphlpapi and icmp = native,builtin
 # What was there before (files, override values) is saved in
 # $WINEPREFIX/icmp-echo-saved/ first, and `uninstall` puts it back exactly
@@ -81,15 +83,30 @@ get_override() {
     wine reg query "$key" /v "$1" 2>/dev/null | tr -d '\r' | awk -v n="$1" 'tolower($1) == tolower(n) { print $3 }'
 }
 
+# a 32-bit prefix: system32 holds i386 DLLs, and there is no syswow64
+win32=0
+if grep -q '^#arch=win32' "$WINEPREFIX/system.reg"; then win32=1; fi
+
+# dir_of ARCH: where the prefix keeps ARCH's DLLs
+dir_of() {
+    if [ "$1" = x86_64 ] || [ $win32 = 1 ]; then echo "$sys64"; else echo "$sys32"; fi
+}
+
 # targets: "dir arch" pairs this prefix gets
 targets() {
+    if [ $win32 = 1 ]; then echo "$sys64 i386"; return 0; fi
     echo "$sys64 x86_64"
     if [ -d "$sys32" ] && [ -n "$dlldir32" ] && [ -f "$dlldir32/iphlpapi.dll" ]; then echo "$sys32 i386"; fi
 }
 
 install() {
-    [ -n "$dlldir64" ] && [ -f "$dlldir64/iphlpapi.dll" ] ||
-        die "Wine's own x86_64 iphlpapi.dll was not found (set WINE_DLLDIR64 to the directory that has it)"
+    if [ $win32 = 1 ]; then
+        [ -n "$dlldir32" ] && [ -f "$dlldir32/iphlpapi.dll" ] ||
+            die "Wine's own i386 iphlpapi.dll was not found (set WINE_DLLDIR32 to the directory that has it)"
+    else
+        [ -n "$dlldir64" ] && [ -f "$dlldir64/iphlpapi.dll" ] ||
+            die "Wine's own x86_64 iphlpapi.dll was not found (set WINE_DLLDIR64 to the directory that has it)"
+    fi
     for arch in x86_64 i386; do
         for f in iphlpapi.dll icmp.dll; do
             [ -f "$(ours "$arch" "$f")" ] || die "our $arch $f is missing ($(ours "$arch" "$f"); in a source tree: ./configure && make)"
@@ -129,7 +146,7 @@ install() {
 uninstall() {
     [ -d "$saved" ] || die "nothing to uninstall: $WINEPREFIX has no $saved"
     for arch in x86_64 i386; do
-        if [ "$arch" = x86_64 ]; then dir=$sys64; else dir=$sys32; fi
+        dir=$(dir_of "$arch")
         [ -d "$saved/$arch" ] || continue
         for f in $files; do
             if [ -e "$saved/$arch/$f" ]; then cp -p "$saved/$arch/$f" "$dir/$f"
