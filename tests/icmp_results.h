@@ -77,44 +77,47 @@ static void results_observe_reply6( const char *call, DWORD ret, DWORD err, cons
         winetest_observe( "\"call\": \"%s\", \"ret\": %lu, \"error\": %lu", call, ret, err );
 }
 
-/* the reply is known when the call returns only for synchronous calls */
+/* records what a call returned (its reply, or NULL when the call has not
+ * filled it yet: asynchronous calls) and leaves the last error as the call
+ * did; returns ret */
+static DWORD results_after( const char *call, DWORD ret, const void *reply, DWORD size, int v6 )
+{
+    DWORD err = GetLastError();
+
+    if (v6) results_observe_reply6( call, ret, err, reply, size );
+    else results_observe_reply( call, ret, err, reply, size );
+    SetLastError( err );
+    return ret;
+}
+
 static DWORD WINAPI results_IcmpSendEcho( HANDLE h, IPAddr dst, void *data, WORD size, IP_OPTION_INFORMATION *opts,
                                           void *reply, DWORD reply_size, DWORD timeout )
 {
-    DWORD ret = real_IcmpSendEcho( h, dst, data, size, opts, reply, reply_size, timeout ), err = GetLastError();
-    results_observe_reply( "IcmpSendEcho", ret, err, reply, reply_size );
-    SetLastError( err );
-    return ret;
+    return results_after( "IcmpSendEcho", real_IcmpSendEcho( h, dst, data, size, opts, reply, reply_size, timeout ),
+                          reply, reply_size, 0 );
 }
 
 static DWORD WINAPI results_IcmpSendEcho2( HANDLE h, HANDLE event, PIO_APC_ROUTINE apc, void *ctx, IPAddr dst,
                                            void *data, WORD size, IP_OPTION_INFORMATION *opts, void *reply,
                                            DWORD reply_size, DWORD timeout )
 {
-    DWORD ret = real_IcmpSendEcho2( h, event, apc, ctx, dst, data, size, opts, reply, reply_size, timeout );
-    DWORD err = GetLastError();
-    results_observe_reply( "IcmpSendEcho2", ret, err, event || apc ? NULL : reply, reply_size );
-    SetLastError( err );
-    return ret;
+    return results_after( "IcmpSendEcho2", real_IcmpSendEcho2( h, event, apc, ctx, dst, data, size, opts, reply,
+                                                               reply_size, timeout ),
+                          event || apc ? NULL : reply, reply_size, 0 );
 }
 
 static DWORD WINAPI results_IcmpSendEcho2Ex( HANDLE h, HANDLE event, PIO_APC_ROUTINE apc, void *ctx, IPAddr src,
                                              IPAddr dst, void *data, WORD size, IP_OPTION_INFORMATION *opts,
                                              void *reply, DWORD reply_size, DWORD timeout )
 {
-    DWORD ret = real_IcmpSendEcho2Ex( h, event, apc, ctx, src, dst, data, size, opts, reply, reply_size, timeout );
-    DWORD err = GetLastError();
-    results_observe_reply( "IcmpSendEcho2Ex", ret, err, event || apc ? NULL : reply, reply_size );
-    SetLastError( err );
-    return ret;
+    return results_after( "IcmpSendEcho2Ex", real_IcmpSendEcho2Ex( h, event, apc, ctx, src, dst, data, size, opts,
+                                                                   reply, reply_size, timeout ),
+                          event || apc ? NULL : reply, reply_size, 0 );
 }
 
 static DWORD WINAPI results_IcmpParseReplies( void *reply, DWORD size )
 {
-    DWORD ret = real_IcmpParseReplies( reply, size ), err = GetLastError();
-    results_observe_reply( "IcmpParseReplies", ret, err, reply, size );
-    SetLastError( err );
-    return ret;
+    return results_after( "IcmpParseReplies", real_IcmpParseReplies( reply, size ), reply, size, 0 );
 }
 
 static DWORD WINAPI results_Icmp6SendEcho2( HANDLE h, HANDLE event, PIO_APC_ROUTINE apc, void *ctx,
@@ -122,19 +125,14 @@ static DWORD WINAPI results_Icmp6SendEcho2( HANDLE h, HANDLE event, PIO_APC_ROUT
                                             WORD size, IP_OPTION_INFORMATION *opts, void *reply, DWORD reply_size,
                                             DWORD timeout )
 {
-    DWORD ret = real_Icmp6SendEcho2( h, event, apc, ctx, src, dst, data, size, opts, reply, reply_size, timeout );
-    DWORD err = GetLastError();
-    results_observe_reply6( "Icmp6SendEcho2", ret, err, event || apc ? NULL : reply, reply_size );
-    SetLastError( err );
-    return ret;
+    return results_after( "Icmp6SendEcho2", real_Icmp6SendEcho2( h, event, apc, ctx, src, dst, data, size, opts,
+                                                                 reply, reply_size, timeout ),
+                          event || apc ? NULL : reply, reply_size, 1 );
 }
 
 static DWORD WINAPI results_Icmp6ParseReplies( void *reply, DWORD size )
 {
-    DWORD ret = real_Icmp6ParseReplies( reply, size ), err = GetLastError();
-    results_observe_reply6( "Icmp6ParseReplies", ret, err, reply, size );
-    SetLastError( err );
-    return ret;
+    return results_after( "Icmp6ParseReplies", real_Icmp6ParseReplies( reply, size ), reply, size, 1 );
 }
 
 /* whether the readable sections of the module hold `text` */
