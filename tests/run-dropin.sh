@@ -56,7 +56,7 @@ trap wine_cleanup EXIT
 trap 'exit 130' INT TERM
 
 if ! why=$(icmp_sockets_usable); then
-    echo "SKIPPED: drop-in tests: $why"
+    echo "SKIPPED: drop-in tests${dist:+ from the release tarball}: $why"
     exit 0
 fi
 unpriv_flag=""
