@@ -66,9 +66,10 @@ mkdir -p "$out"
 wine_private_ns icmpdrop || true   # as root, in its own namespace
 w() { wine_in "$@"; }
 
-# the architectures this Wine runs: x86_64, and i386 with wine32
+# the architectures this Wine runs: x86_64, and i386 with wine32 (where the
+# installer finds Wine's i386 DLLs)
 archs=x86_64
-if [ -f "$(wine_dll_dir i386)/iphlpapi.dll" ]; then archs="x86_64 i386"
+if "$installer" dlldir i386 >/dev/null; then archs="x86_64 i386"
 else echo "SKIPPED: 32-bit drop-in checks (syswow64): wine32 is not installed (tools/install-deps.sh installs it)"; fi
 sysdir() { if [ "$1" = i386 ]; then echo syswow64; else echo system32; fi; }
 ping_exe() { if [ "$1" = i386 ]; then echo 'C:\windows\syswow64\ping.exe'; else echo ping; fi; }
@@ -179,7 +180,6 @@ if [ "$archs" = "x86_64 i386" ]; then
         w "$installer" uninstall > "$out/uninstall32.txt" 2>&1 || exit 5
         state > "$out/state32-after.txt"
         cmp -s "$out/state32-before.txt" "$out/state32-after.txt" || exit 6
-        wine_stop
     )
     rc=$?
     WINEPREFIX=$out/prefix32 wine_stop

@@ -29,8 +29,8 @@ say() { printf '%s\n' "$*"; }
 fail() { say "run-kit: $*" >&2; exit 1; }
 
 if ! icmp_raw_sockets; then
-    why="Wine opens no raw ICMP socket for this user (not root, no CAP_NET_RAW on wineserver)"
-    icmp_sockets_usable >/dev/null || why=$(icmp_sockets_usable)
+    why=$(icmp_sockets_usable)   # (empty when ping sockets are allowed)
+    [ -n "$why" ] || why="Wine opens no raw ICMP socket for this user (not root, no CAP_NET_RAW on wineserver)"
     say "SKIPPED: the Windows kit under Wine (run.cmd, ours vs builtin): $why; run it as root: sudo make compare"
     exit 0
 fi

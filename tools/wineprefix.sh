@@ -110,14 +110,6 @@ wine_prefix_usable() {
     wine_in wine cmd /c exit 0 >/dev/null 2>&1 </dev/null
 }
 
-# wine_dll_dir ARCH: where Debian's Wine keeps its ARCH-windows PE DLLs
-wine_dll_dir() {
-    case $1 in
-        i386) echo "${WINE_DLLDIR32:-/usr/lib/i386-linux-gnu/wine/i386-windows}" ;;
-        *) echo "${WINE_DLLDIR64:-/usr/lib/x86_64-linux-gnu/wine/x86_64-windows}" ;;
-    esac
-}
-
 # icmp_raw_sockets: whether wineserver opens raw ICMP sockets (root, or
 # CAP_NET_RAW on it); if not, it falls back to Linux ping sockets, which show
 # no IP header (the conformance programs' --unpriv)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# setup_icmp.sh install|uninstall|status: puts icmp-echo's iphlpapi.dll and
+# setup_icmp.sh install|uninstall|status|dlldir: puts icmp-echo's iphlpapi.dll and
 # icmp.dll into the Wine prefix $WINEPREFIX, or takes them out again.
 # POSIX shell; needs only Wine and our DLLs, found beside this script
 # (x64/ and x32/, the release tarball's layout) or in the source tree
@@ -30,22 +30,6 @@ action=${1:-}
 die() { echo "$me: $*" >&2; exit 1; }
 say() { echo "$me: $*"; }
 
-case "$action" in install|uninstall|status) ;; *) die "usage: $0 install|uninstall|status" ;; esac
-command -v wine >/dev/null 2>&1 || die "wine is not in PATH"
-[ -n "${WINEPREFIX:-}" ] || die "WINEPREFIX is not set: say which Wine prefix to change"
-[ -d "$WINEPREFIX" ] || die "WINEPREFIX=$WINEPREFIX does not exist"
-[ -f "$WINEPREFIX/system.reg" ] && [ -f "$WINEPREFIX/user.reg" ] && [ -d "$WINEPREFIX/drive_c/windows/system32" ] ||
-    die "WINEPREFIX=$WINEPREFIX is not a Wine prefix (no system.reg, user.reg, drive_c/windows/system32)"
-export WINEPREFIX
-WINEDEBUG=${WINEDEBUG:--all}
-export WINEDEBUG
-# a prefix made before wine32 was installed fails every program ("could not
-# load kernel32.dll, status c0000135"): say so instead of half installing
-if ! wine cmd /c exit 0 >/dev/null 2>&1 </dev/null; then
-    die "programs in WINEPREFIX=$WINEPREFIX do not start (\"wine cmd /c exit 0\" fails; a prefix made before" \
-        "wine32 was installed is like that): make a new prefix (move this one away, then wineboot) and install there"
-fi
-
 # ours ARCH NAME: the path of our DLL NAME (iphlpapi.dll, icmp.dll) for ARCH
 ours() {
     case $1 in x86_64) d=x64 ;; *) d=x32 ;; esac
@@ -68,6 +52,31 @@ wine_dlldir() {
     done
     return 0
 }
+
+case "$action" in install|uninstall|status|dlldir) ;; *) die "usage: $0 install|uninstall|status | dlldir ARCH" ;; esac
+command -v wine >/dev/null 2>&1 || die "wine is not in PATH"
+# dlldir ARCH (x86_64, i386): where this Wine's own ARCH DLLs are, as install
+# finds them (the tests ask, to know which architectures to expect); fails
+# when there are none
+if [ "$action" = dlldir ]; then
+    case ${2:-} in x86_64|i386) ;; *) die "usage: $0 dlldir x86_64|i386" ;; esac
+    d=$(wine_dlldir "$2")
+    [ -n "$d" ] && [ -f "$d/iphlpapi.dll" ] && echo "$d"
+    exit
+fi
+[ -n "${WINEPREFIX:-}" ] || die "WINEPREFIX is not set: say which Wine prefix to change"
+[ -d "$WINEPREFIX" ] || die "WINEPREFIX=$WINEPREFIX does not exist"
+[ -f "$WINEPREFIX/system.reg" ] && [ -f "$WINEPREFIX/user.reg" ] && [ -d "$WINEPREFIX/drive_c/windows/system32" ] ||
+    die "WINEPREFIX=$WINEPREFIX is not a Wine prefix (no system.reg, user.reg, drive_c/windows/system32)"
+export WINEPREFIX
+WINEDEBUG=${WINEDEBUG:--all}
+export WINEDEBUG
+# a prefix made before wine32 was installed fails every program ("could not
+# load kernel32.dll, status c0000135"): say so instead of half installing
+if ! wine cmd /c exit 0 >/dev/null 2>&1 </dev/null; then
+    die "programs in WINEPREFIX=$WINEPREFIX do not start (\"wine cmd /c exit 0\" fails; a prefix made before" \
+        "wine32 was installed is like that): make a new prefix (move this one away, then wineboot) and install there"
+fi
 
 sys64=$WINEPREFIX/drive_c/windows/system32
 sys32=$WINEPREFIX/drive_c/windows/syswow64
