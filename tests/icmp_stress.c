@@ -887,6 +887,349 @@ done:
     free( r );
 }
 
+/* ---- a request's life against its thread's end ---- */
+
+/* What stays allocated: the bytes in use in the process heap (where the
+ * DLL allocates; thread stacks are elsewhere), and the handle value a new
+ * object gets, which climbs when handles leak (Wine and Windows give the
+ * lowest free one). */
+struct leak_probe
+{
+    SIZE_T heap;
+    ULONG_PTR handle;
+};
+
+static struct leak_probe leak_probe( void )
+{
+    struct leak_probe p = { 0, 0 };
+    PROCESS_HEAP_ENTRY entry;
+    HANDLE h = CreateEventA( NULL, FALSE, FALSE, NULL ), heap = GetProcessHeap();
+
+    CloseHandle( h );
+    p.handle = (ULONG_PTR)h;
+    HeapLock( heap );
+    entry.lpData = NULL;
+    while (HeapWalk( heap, &entry )) if (entry.wFlags & PROCESS_HEAP_ENTRY_BUSY) p.heap += entry.cbData;
+    HeapUnlock( heap );
+    return p;
+}
+
+/* whether a phase of n threads left more than a control phase of as many
+ * that sent only synchronous echoes (before: the probe before both) */
+static void check_no_leak( const char *what, int n, struct leak_probe before, struct leak_probe control,
+                           struct leak_probe after )
+{
+    SIZE_T base = control.heap > before.heap ? control.heap - before.heap : 0;
+    SIZE_T grown = after.heap > control.heap ? after.heap - control.heap : 0;
+
+    trace( "%d threads %s: heap +%Iu bytes (+%Iu for as many with a synchronous echo), next handle %#Ix -> %#Ix\n",
+           n, what, grown, base, control.handle, after.handle );
+    ok( grown < base + 64 * 1024, "%s: the heap grew by %Iu bytes more than with synchronous echoes\n", what,
+        grown - base );
+    ok( after.handle < control.handle + 16 * 4, "%s: handles leaked: the next handle climbed from %#Ix to %#Ix\n", what,
+        control.handle, after.handle );
+}
+
+struct exit_race
+{
+    HANDLE h;
+    struct async_req r[4];
+    DWORD delay;                /* ms: when it exits after sending, or (waiters) when it starts */
+    int silent;                 /* its requests time out (at ~30 ms), else are answered */
+    int waiter;                 /* it waits, alertable, for its four APCs */
+    int got;                    /* waiter: how many of its APCs ran */
+};
+
+/* Exiters send their APC requests and exit about when they complete,
+ * never alertable; waiters start about then, send answered ones and wait
+ * for their APCs, which must all run: a completion handed to an exited
+ * thread's freed record, or to a recycled handle, would lose them. */
+static DWORD CALLBACK exit_race_thread( void *arg )
+{
+    struct exit_race *e = arg;
+    DWORD start;
+    int i;
+
+    if (e->waiter) Sleep( e->delay );
+    /* (an exiter sends one: the completion being handed over is then the
+     * last thing that holds its thread's record) */
+    for (i = 0; i < (e->waiter ? 4 : 1); i++)
+        pIcmpSendEcho2( e->h, NULL, counting_apc, &e->r[i], e->silent ? SILENT : LOCALHOST, e->r[i].data, 16, NULL,
+                        e->r[i].buf, sizeof(e->r[i].buf), e->waiter ? 2000 : 30 );
+    if (!e->waiter)
+    {
+        if (e->delay) Sleep( e->delay );
+        return 0;
+    }
+    for (start = GetTickCount(); GetTickCount() - start < 3000; )
+    {
+        e->got = e->r[0].calls + e->r[1].calls + e->r[2].calls + e->r[3].calls;
+        if (e->got == 4) break;
+        SleepEx( 10, TRUE );
+    }
+    return 0;
+}
+
+/* Canaries: small blocks taken from the process heap while threads exit,
+ * so that memory a DLL frees there is soon one of them; a DLL that writes
+ * into what it freed overwrites a canary. */
+#define CANARY_COUNT 200000
+#define CANARY_BYTE  0xa5
+static BYTE *canaries[CANARY_COUNT];
+static LONG canary_count, canary_stop;
+
+static DWORD CALLBACK canary_thread( void *arg )
+{
+    while (!canary_stop && canary_count < CANARY_COUNT)
+    {
+        SIZE_T size = 24 + (canary_count % 6) * 8;   /* 24 to 64 bytes: the size of a small record */
+        BYTE *p = HeapAlloc( GetProcessHeap(), 0, size );
+        if (!p) break;
+        memset( p, CANARY_BYTE, size );
+        canaries[canary_count++] = p;
+        if (!(canary_count % 32)) Sleep( 1 );   /* (spread over the whole test)  */
+    }
+    return 0;
+}
+
+static int canaries_overwritten( void )
+{
+    int i, bad = 0;
+    for (i = 0; i < canary_count; i++)
+    {
+        SIZE_T j, size = 24 + (i % 6) * 8;
+        for (j = 0; j < size; j++) if (canaries[i][j] != CANARY_BYTE) break;
+        if (j < size) bad++;
+        HeapFree( GetProcessHeap(), 0, canaries[i] );
+    }
+    return bad;
+}
+
+/* (a child: many threads exit while their completions are being handed to
+ * them, beside threads that wait for theirs; its heap is checked at the end) */
+static int child_apc_exit_race( void )
+{
+    enum { THREADS = 48, ROUNDS = 40 };
+    static struct exit_race e[THREADS];
+    HANDLE threads[THREADS], h = pIcmpCreateFile(), sprayer;
+    BYTE data[16] = { 0 }, buf[sizeof(ICMP_ECHO_REPLY) + 16];
+    int round, i, calls = 0, answered, starved = 0, overwritten;
+
+    sprayer = CreateThread( NULL, 0, canary_thread, NULL, 0, NULL );
+    for (round = 0; round < count( ROUNDS ); round++)
+    {
+        for (i = 0; i < THREADS; i++)
+        {
+            memset( &e[i], 0, sizeof(e[i]) );
+            e[i].h = h;
+            e[i].waiter = i % 3 == 2;
+            e[i].silent = lab && !e[i].waiter && (i & 1);
+            /* answered exiters exit at once (a loopback reply takes ~0.1 ms),
+             * silent ones around their 30 ms timeout, waiters start then */
+            if (e[i].waiter || e[i].silent) e[i].delay = 28 + (round + i) % 5;
+            else e[i].delay = i % 4 == 0;
+            threads[i] = CreateThread( NULL, 0, exit_race_thread, &e[i], 0, NULL );
+        }
+        WaitForMultipleObjects( THREADS, threads, TRUE, INFINITE );
+        for (i = 0; i < THREADS; i++)
+        {
+            CloseHandle( threads[i] );
+            if (e[i].waiter) starved += e[i].got != 4;
+            else calls += e[i].r[0].calls + e[i].r[1].calls + e[i].r[2].calls + e[i].r[3].calls;
+        }
+    }
+    Sleep( 300 );
+    canary_stop = 1;
+    WaitForSingleObject( sprayer, INFINITE );
+    CloseHandle( sprayer );
+    overwritten = canaries_overwritten();
+    answered = pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), NULL, buf, sizeof(buf), 2000 ) == 1;
+    printf( "child: %d APCs ran in exited threads, %d waiting threads missed APCs, %d of %ld canaries overwritten, "
+            "engine answers: %d, heap valid: %d\n", calls, starved, overwritten, canary_count, answered,
+            HeapValidate( GetProcessHeap(), 0, NULL ) );
+    pIcmpCloseHandle( h );
+    if (!HeapValidate( GetProcessHeap(), 0, NULL )) return 3;
+    return calls ? 1 : starved ? 4 : overwritten ? 5 : !answered ? 2 : 0;
+}
+
+/* Threads exit while the receive thread hands their completions to them.
+ * The test hook (ICMP_ECHO_TEST_FAULTS=apc_delay=1) widens the window
+ * between listing a completion and queuing its APC to a millisecond, so
+ * that exits land in it; a DLL without the hook runs the same without. */
+static void test_apc_exit_race( void )
+{
+    DWORD code = 99, ret = run_child_env( "--child-apc-exit-race", "ICMP_ECHO_TEST_FAULTS=apc_delay=1", 120000, &code );
+
+    ok( ret == WAIT_OBJECT_0, "the child never ended: %lu\n", ret );
+    ok( code == 0, "threads exiting while their APCs were queued broke the process (exit %#lx: 1 APC ran in an "
+        "exited thread, 2 no more answers, 3 heap corrupted, 4 a waiting thread lost APCs, 5 freed memory written, "
+        "other: crashed)\n", code );
+}
+
+struct held_thread
+{
+    HANDLE h, ready;
+    struct async_req r[21];
+    int how;                    /* HELD_* */
+};
+
+enum { HELD_CONTROL, HELD_TERMINATED, HELD_EXIT_IN_ROUTINE };
+
+static void NTAPI exiting_apc( void *context, IO_STATUS_BLOCK *iosb, ULONG reserved )
+{
+    counting_apc( context, iosb, reserved );
+    ExitThread( 0 );
+}
+
+/* sends 20 answered APC requests and one that times out (the control one
+ * synchronous echo: Winsock keeps some memory per thread that a thread
+ * which never detaches does not give back, whatever DLL sends), then
+ * waits: for ever (to be terminated), or alertable (its first APC routine
+ * ends it) */
+static DWORD CALLBACK held_thread_proc( void *arg )
+{
+    struct held_thread *t = arg;
+    int i;
+
+    if (t->how == HELD_CONTROL) sync_echo( t->h, LOCALHOST, t->r[0].data, 16, 0, t->r[0].buf, sizeof(t->r[0].buf) );
+    for (i = 0; i < 21 && t->how != HELD_CONTROL; i++)
+        pIcmpSendEcho2( t->h, NULL, (t->how == HELD_EXIT_IN_ROUTINE && !i) ? exiting_apc : counting_apc, &t->r[i],
+                        i == 20 && lab ? SILENT : LOCALHOST, t->r[i].data, 16, NULL, t->r[i].buf, sizeof(t->r[i].buf),
+                        200 );
+    Sleep( 100 );   /* the answers are in: their APCs listed and ours queued */
+    SetEvent( t->ready );
+    if (t->how == HELD_EXIT_IN_ROUTINE) SleepEx( INFINITE, TRUE );
+    Sleep( INFINITE );
+    return 0;
+}
+
+/* n threads (8 at a time) ended as `how` says; what stays afterwards */
+static struct leak_probe held_threads( struct held_thread *t, int n, int how )
+{
+    HANDLE threads[8];
+    int i, j;
+
+    for (i = 0; i < n; i += 8)
+    {
+        for (j = 0; j < 8; j++)
+        {
+            memset( &t[i + j], 0, sizeof(t[i + j]) );
+            t[i + j].h = pIcmpCreateFile();
+            t[i + j].ready = CreateEventA( NULL, TRUE, FALSE, NULL );
+            t[i + j].how = how;
+            threads[j] = CreateThread( NULL, 65536, held_thread_proc, &t[i + j], STACK_SIZE_PARAM_IS_A_RESERVATION, NULL );
+        }
+        for (j = 0; j < 8; j++) WaitForSingleObject( t[i + j].ready, INFINITE );
+        if (how != HELD_EXIT_IN_ROUTINE) for (j = 0; j < 8; j++) TerminateThread( threads[j], 0 );
+        WaitForMultipleObjects( 8, threads, TRUE, INFINITE );
+        for (j = 0; j < 8; j++)
+        {
+            CloseHandle( threads[j] );
+            CloseHandle( t[i + j].ready );
+            pIcmpCloseHandle( t[i + j].h );
+        }
+    }
+    Sleep( 2500 );   /* timeouts pass, and the engine's sweep for ended threads (1 s) runs */
+    return leak_probe();
+}
+
+/* Threads that end without detaching (TerminateThread) with APC requests
+ * listed, queued and pending, or whose first APC routine ends them: their
+ * requests, thread records and handles are freed, and nothing runs in a
+ * terminated thread. */
+static void check_held_threads( int how )
+{
+    int n = max( count( 120 ) / 8 * 8, 8 ), i, j, calls = 0;
+    struct held_thread *t = calloc( n, sizeof(*t) );
+    struct leak_probe before, control, after;
+
+    held_threads( t, 16, how );   /* warm-up: the engine, its tables, the heap */
+    before = held_threads( t, 16, HELD_CONTROL );
+    control = held_threads( t, n, HELD_CONTROL );
+    after = held_threads( t, n, how );
+    for (i = 0; i < n; i++) for (j = 0; j < 21; j++) calls += t[i].r[j].calls;
+    ok( calls == (how == HELD_EXIT_IN_ROUTINE ? n : 0), "%d APCs ran\n", calls );
+    check_no_leak( how == HELD_EXIT_IN_ROUTINE ? "ended by their first APC routine" : "terminated", n, before,
+                   control, after );
+    free( t );
+}
+
+static void test_terminated_thread_apcs( void )
+{
+    check_held_threads( HELD_TERMINATED );
+}
+
+static void test_apc_routine_exits( void )
+{
+    check_held_threads( HELD_EXIT_IN_ROUTINE );
+}
+
+/* A thread that issues an APC request after our DLL_THREAD_DETACH (from
+ * the exe's own TLS callback, which runs after every DLL's): nothing of it
+ * may stay. */
+static DWORD late_tls = TLS_OUT_OF_INDEXES;
+static HANDLE late_handle;
+static struct async_req late_reqs[2000];
+
+static BOOL late_apc;
+
+static void NTAPI late_tls_callback( void *module, DWORD reason, void *reserved )
+{
+    struct async_req *r;
+
+    if (reason != DLL_THREAD_DETACH || late_tls == TLS_OUT_OF_INDEXES || !(r = TlsGetValue( late_tls ))) return;
+    if (late_apc)
+        pIcmpSendEcho2( late_handle, NULL, counting_apc, r, LOCALHOST, r->data, 16, NULL, r->buf, sizeof(r->buf), 1000 );
+    else sync_echo( late_handle, LOCALHOST, r->data, 16, 0, r->buf, sizeof(r->buf) );
+}
+__attribute__((used, section(".CRT$XLB"))) static PIMAGE_TLS_CALLBACK late_tls_callback_ptr = late_tls_callback;
+
+static DWORD CALLBACK late_thread( void *arg )
+{
+    TlsSetValue( late_tls, arg );
+    return 0;
+}
+
+/* n threads one after another, each sending from its TLS callback: an APC
+ * request, or (the control) a synchronous one */
+static struct leak_probe late_threads( int first, int n, BOOL apc )
+{
+    int i;
+
+    late_apc = apc;
+    for (i = first; i < first + n; i++)
+    {
+        HANDLE thread = CreateThread( NULL, 65536, late_thread, &late_reqs[i], STACK_SIZE_PARAM_IS_A_RESERVATION, NULL );
+        WaitForSingleObject( thread, INFINITE );
+        CloseHandle( thread );
+    }
+    Sleep( 2500 );
+    return leak_probe();
+}
+
+/* A thread that issues an APC request after our DLL_THREAD_DETACH (from
+ * the exe's own TLS callback, which runs after every DLL's): nothing of it
+ * may stay, and its APC never runs. */
+static void test_apc_after_detach( void )
+{
+    int n = min( count( 1500 ), 1500 ), i, calls = 0;
+    struct leak_probe before, control, after;
+
+    late_tls = TlsAlloc();
+    late_handle = pIcmpCreateFile();
+    late_threads( 0, 50, TRUE );   /* warm-up */
+    before = late_threads( 0, 50, FALSE );
+    control = late_threads( 0, n, FALSE );
+    memset( late_reqs, 0, sizeof(late_reqs) );
+    after = late_threads( 0, n, TRUE );
+    for (i = 0; i < n; i++) calls += late_reqs[i].calls;
+    ok( !calls, "%d APCs ran\n", calls );
+    check_no_leak( "sent an APC request after their detach", n, before, control, after );
+    pIcmpCloseHandle( late_handle );
+    TlsFree( late_tls );
+    late_tls = TLS_OUT_OF_INDEXES;
+}
+
 static const struct winetest_entry tests[] =
 {
     { "threads_shared_handle", test_threads_shared_handle },
@@ -902,6 +1245,10 @@ static const struct winetest_entry tests[] =
     { "exited_thread_apcs", test_exited_thread_apcs },
     { "failing_receives", test_failing_receives },
     { "load_cycles", test_load_cycles },
+    { "apc_exit_race", test_apc_exit_race },
+    { "terminated_thread_apcs", test_terminated_thread_apcs },
+    { "apc_routine_exits", test_apc_routine_exits },
+    { "apc_after_detach", test_apc_after_detach },
     { "v6_threads_shared_handle", test_v6_threads_shared_handle },
     { "v6_both_families", test_v6_both_families },
     { "v6_close_with_pending", test_v6_close_with_pending },
@@ -911,7 +1258,7 @@ int main( int argc, char **argv )
 {
     const char *only = NULL;
     struct target_dll t;
-    int i, child_exit = 0, child_iso = 0, child_fail = 0, child_cycles = 0;
+    int i, child_exit = 0, child_iso = 0, child_fail = 0, child_cycles = 0, child_race = 0;
     static char path[MAX_PATH];
 
     GetModuleFileNameA( NULL, path, sizeof(path) );
@@ -925,6 +1272,7 @@ int main( int argc, char **argv )
         else if (!strcmp( argv[i], "--child-isolation" ) && i + 1 < argc) child_iso = atoi( argv[++i] );
         else if (!strcmp( argv[i], "--child-failing-receives" )) child_fail = 1;
         else if (!strcmp( argv[i], "--child-load-cycles" )) child_cycles = 1;
+        else if (!strcmp( argv[i], "--child-apc-exit-race" )) child_race = 1;
         else if (!strcmp( argv[i], "--list" ))
         {
             for (i = 0; i < (int)ARRAY_SIZE(tests); i++) printf( "%s\n", tests[i].name );
@@ -934,10 +1282,11 @@ int main( int argc, char **argv )
     }
     if (child_cycles) return child_load_cycles();   /* before the DLL is loaded */
     if (!target_load( dll_arg, &t )) return 2;
-    if (!child_exit && !child_iso && !child_fail) target_describe( &t, stdout );
+    if (!child_exit && !child_iso && !child_fail && !child_race) target_describe( &t, stdout );
     if (!load_icmp_exports( NULL, t.module )) return 2;
     if (child_exit) return child_exit_pending();
     if (child_iso) return child_isolation( child_iso );
     if (child_fail) return child_failing_receives();
+    if (child_race) return child_apc_exit_race();
     return winetest_main( argc, argv, tests, ARRAY_SIZE(tests), only );
 }

@@ -1,22 +1,17 @@
 /*
- * APC completions: the caller's ApcRoutine runs in the thread that made
- * the request, at its next alertable wait, with an IO_STATUS_BLOCK in our
- * memory. Each thread that asks for APCs gets one struct thread_ref (a
- * duplicated handle, kept in TLS until the thread detaches).
- *
- * A completed request goes on its thread's list, and one APC of ours is
- * queued to the thread while the list is not empty: when it runs, it calls
- * the caller's routine for every request on the list, in completion order.
- * Windows runs every queued APC in the same alertable wait, so callers see
- * the same; but a burst of completions costs one NtQueueApcThread (a
- * wineserver round trip) instead of one each. Our APC finds the list
- * through the thread's own TLS slot, so it never touches memory that may
- * be gone: a thread that exits before an alertable wait never runs it, and
- * its requests are freed when it detaches; one completing after that is
- * freed at once.
- *
- * Owns struct thread_ref and each request on a list (under engine.apc_cs);
- * must not touch the pending table, timers or sockets.
+ * APC delivery (the bookkeeping is apc_list.c): each thread that issues
+ * APC requests gets a record (its TLS slot holds one reference, each of
+ * its requests another) with a duplicate of its thread handle. A completed
+ * request is listed on its thread's record; the first of a burst queues
+ * our APC with NtQueueApcThread, holding a reference across the call so
+ * that the thread exiting meanwhile cannot free the handle being used. In
+ * the thread, our APC runs the routines one at a time; a routine that ends
+ * its thread leaves the rest (and itself) to DLL_THREAD_DETACH, which
+ * discards them. A thread that is gone without detaching (TerminateThread)
+ * is found by the receive thread's sweep (its APC queued but not run for
+ * APC_SWEEP_MS, or, rarely, any record) and its record discarded with its
+ * TLS reference; an APC request issued after the thread's own detach gets
+ * a record outside TLS that the same paths free.
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -40,131 +35,153 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(icmp);
 
-void thread_ref_release( struct thread_ref *ref )
+#define APC_SWEEP_MS   1000
+#define APC_SWEEP_MAX  256     /* records looked at per pass; a full pass looks again soon */
+
+/* the TLS value of a thread that has detached */
+#define TLS_DETACHED ((void *)1)
+
+BOOL apc_start( void )
 {
-    if (InterlockedDecrement( &ref->refs )) return;
-    CloseHandle( ref->handle );
-    HeapFree( GetProcessHeap(), 0, ref );
+    if (engine.thread_tls == TLS_OUT_OF_INDEXES && (engine.thread_tls = TlsAlloc()) == TLS_OUT_OF_INDEXES)
+        return FALSE;
+    return TRUE;
 }
 
-/* A reference to the current thread (engine started: its TLS slot exists). */
-struct thread_ref *thread_ref_current( void )
+static struct apc_thread *thread_new( BOOL tls )
 {
-    struct thread_ref *ref = TlsGetValue( engine.thread_tls );
+    struct apc_thread *t = HeapAlloc( GetProcessHeap(), 0, sizeof(*t) );
+    HANDLE handle;
 
-    if (!ref)
+    if (!t) return NULL;
+    if (!DuplicateHandle( GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(), &handle, 0, FALSE,
+                          DUPLICATE_SAME_ACCESS ))
     {
-        if (!(ref = HeapAlloc( GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*ref) ))) return NULL;
-        if (!DuplicateHandle( GetCurrentProcess(), GetCurrentThread(), GetCurrentProcess(),
-                              &ref->handle, 0, FALSE, DUPLICATE_SAME_ACCESS ))
-        {
-            HeapFree( GetProcessHeap(), 0, ref );
-            return NULL;
-        }
-        ref->refs = 1;  /* the TLS slot's */
-        list_init( &ref->done );
-        TlsSetValue( engine.thread_tls, ref );
+        HeapFree( GetProcessHeap(), 0, t );
+        return NULL;
     }
-    InterlockedIncrement( &ref->refs );
-    return ref;
+    apc_thread_init( &engine.apc, t, handle, tls );
+    return t;
 }
 
-/* Takes every request off the thread's list (engine.apc_cs held). */
-static void take_done( struct thread_ref *ref, LIST_ENTRY *taken )
+static void thread_free( struct apc_thread *t )
 {
-    list_init( taken );
-    if (list_empty( &ref->done )) return;
-    taken->Flink = ref->done.Flink;
-    taken->Blink = ref->done.Blink;
-    taken->Flink->Blink = taken->Blink->Flink = taken;
-    list_init( &ref->done );
+    CloseHandle( t->handle );
+    HeapFree( GetProcessHeap(), 0, t );
 }
 
-/* Frees, or hands to their APC routines (run = TRUE), the taken requests. */
-static void finish_taken( LIST_ENTRY *taken, BOOL run )
+void apc_thread_release( struct apc_thread *t )
 {
-    struct echo_request *req;
-    struct thread_ref *thread;
+    if (apc_thread_unref( &engine.apc, t )) thread_free( t );
+}
 
-    while (!list_empty( taken ))
+/* A reference to the current thread's record (engine started). */
+struct apc_thread *apc_thread_current( void )
+{
+    struct apc_thread *t = TlsGetValue( engine.thread_tls );
+
+    if (t == TLS_DETACHED) return thread_new( FALSE );   /* (after its detach: not kept in TLS) */
+    if (!t)
     {
-        req = CONTAINING_RECORD( taken->Flink, struct echo_request, apc_entry );
-        list_remove( &req->apc_entry );
-        if (run)
-        {
-            TRACE( "calling APC %p(%p, %p)\n", req->apc, req->apc_context, &req->iosb );
-            req->apc( req->apc_context, &req->iosb, 0 );
-        }
-        thread = req->thread;
-        request_release( req );
-        thread_ref_release( thread );
+        if (!(t = thread_new( TRUE ))) return NULL;
+        TlsSetValue( engine.thread_tls, t );
+    }
+    apc_thread_ref( &engine.apc, t );
+    return t;
+}
+
+static void drop_all( struct echo_list *drop )
+{
+    struct echo_list *elem;
+
+    while ((elem = echo_list_head( drop )))
+    {
+        struct echo_apc *apc = ECHO_LIST_ENTRY( elem, struct echo_apc, entry.link );
+        echo_list_remove( elem );
+        TRACE( "APC %p(%p) dropped: its thread is gone\n", apc->routine, apc->context );
+        apc->release( apc );
     }
 }
 
-/* Our APC, in the requesting thread: every completed request's routine. */
+/* Our APC, in the requesting thread: the routines of its completed requests. */
 static void WINAPI apc_trampoline( ULONG_PTR unused0, ULONG_PTR unused1, ULONG_PTR unused2 )
 {
-    struct thread_ref *ref = TlsGetValue( engine.thread_tls );
-    LIST_ENTRY taken;
+    struct apc_thread *t = TlsGetValue( engine.thread_tls );
+    struct apc_entry *e;
 
-    if (!ref) return;   /* ran after the thread detached: nothing is left */
-    EnterCriticalSection( &engine.apc_cs );
-    take_done( ref, &taken );
-    ref->apc_queued = FALSE;   /* what completes while the routines run needs a new APC */
-    LeaveCriticalSection( &engine.apc_cs );
-    finish_taken( &taken, TRUE );
+    if (!t || t == TLS_DETACHED) return;   /* (the TLS reference keeps t while this runs) */
+    while ((e = apc_next( &engine.apc, t )))
+    {
+        struct echo_apc *apc = CONTAINING_RECORD( e, struct echo_apc, entry );
+
+        TRACE( "calling APC %p(%p, %p)\n", apc->routine, apc->context, &apc->iosb );
+        apc->routine( apc->context, &apc->iosb, 0 );
+        apc_ran( &engine.apc, t );
+        apc->release( apc );
+    }
 }
 
-/* Puts a completed request on its thread's list, queuing our APC if none
- * is queued; or frees it when the thread is gone. */
-void apc_queue( struct echo_request *req )
+/* Hands a completed request's APC to its thread. */
+void apc_deliver( struct apc_thread *t, struct echo_apc *apc )
 {
-    struct thread_ref *thread = req->thread;
-    BOOL queue = FALSE, drop;
-    LIST_ENTRY taken;
+    struct echo_list drop;
     NTSTATUS status;
 
-    req->iosb.Status = req->iosb_status;
-    req->iosb.Information = req->written;
-    EnterCriticalSection( &engine.apc_cs );
-    if (!(drop = thread->exiting))
+    switch (apc_push( &engine.apc, t, &apc->entry, engine_now_ms() ))
     {
-        list_add_tail( &thread->done, &req->apc_entry );
-        if (!thread->apc_queued) queue = thread->apc_queued = TRUE;
-    }
-    LeaveCriticalSection( &engine.apc_cs );
-    if (drop)
-    {
-        TRACE( "seq %u: the requesting thread has exited, APC dropped\n", req->key.seq );
-        list_init( &taken );
-        list_add_tail( &taken, &req->apc_entry );
-        finish_taken( &taken, FALSE );
+    case APC_PUSH_LISTED:
+        return;
+    case APC_PUSH_DROP:
+        TRACE( "APC %p(%p) dropped: its thread has exited\n", apc->routine, apc->context );
+        apc->release( apc );
+        return;
+    case APC_PUSH_QUEUE:
+        if (engine.apc_delay_ms) Sleep( engine.apc_delay_ms );   /* test hook */
+        /* (push took a reference: t->handle stays open whatever the thread does) */
+        status = NtQueueApcThread( t->handle, apc_trampoline, 0, 0, 0 );
+        if (status) TRACE( "the requesting thread is gone (%#lx), APCs dropped\n", status );
+        echo_list_init( &drop );
+        /* (the APC may have run and the thread detached already: then this was the last reference) */
+        if (apc_queued( &engine.apc, t, !status, &drop )) thread_free( t );
+        drop_all( &drop );
         return;
     }
-    if (!queue || !(status = NtQueueApcThread( thread->handle, apc_trampoline, 0, 0, 0 ))) return;
-
-    /* the thread is gone without detaching (terminated): nothing will run */
-    TRACE( "the requesting thread is gone (%#lx), APCs dropped\n", status );
-    EnterCriticalSection( &engine.apc_cs );
-    take_done( thread, &taken );
-    thread->apc_queued = FALSE;
-    thread->exiting = TRUE;
-    LeaveCriticalSection( &engine.apc_cs );
-    finish_taken( &taken, FALSE );
 }
 
 /* DLL_THREAD_DETACH: this thread runs none of its completed requests' APCs. */
 void apc_thread_detach( void )
 {
-    struct thread_ref *ref;
-    LIST_ENTRY taken;
+    struct apc_thread *t;
+    struct echo_list drop;
 
-    if (engine.thread_tls == TLS_OUT_OF_INDEXES || !(ref = TlsGetValue( engine.thread_tls ))) return;
-    TlsSetValue( engine.thread_tls, NULL );
-    EnterCriticalSection( &engine.apc_cs );
-    ref->exiting = TRUE;
-    take_done( ref, &taken );
-    LeaveCriticalSection( &engine.apc_cs );
-    finish_taken( &taken, FALSE );
-    thread_ref_release( ref );
+    if (engine.thread_tls == TLS_OUT_OF_INDEXES) return;
+    t = TlsGetValue( engine.thread_tls );
+    TlsSetValue( engine.thread_tls, TLS_DETACHED );
+    if (!t || t == TLS_DETACHED) return;
+    echo_list_init( &drop );
+    if (apc_thread_gone( &engine.apc, t, &drop )) apc_thread_release( t );
+    drop_all( &drop );
+}
+
+/* The receive thread: records whose thread may be gone without detaching. */
+void apc_sweep_dead( ULONGLONG now, ULONGLONG *next )
+{
+    static struct apc_thread *found[APC_SWEEP_MAX];   /* (the receive thread's alone) */
+    unsigned int i, n = apc_sweep( &engine.apc, now, APC_SWEEP_MS, found, APC_SWEEP_MAX );
+
+    for (i = 0; i < n; i++)
+    {
+        struct echo_list drop;
+
+        echo_list_init( &drop );
+        if (WaitForSingleObject( found[i]->handle, 0 ) == WAIT_OBJECT_0)
+        {
+            TRACE( "thread record %p: the thread ended without detaching\n", found[i] );
+            if (apc_thread_gone( &engine.apc, found[i], &drop )) apc_thread_release( found[i] );
+            drop_all( &drop );
+        }
+        apc_thread_release( found[i] );
+    }
+    if (n == APC_SWEEP_MAX) *next = min( *next, now + 10 );
+    else if (apc_registry_count( &engine.apc )) *next = min( *next, now + APC_SWEEP_MS );
 }

@@ -1,9 +1,7 @@
 /*
- * Echo engine state and life: the one struct echo_engine, DllMain's hooks,
- * starting the engine (once, with its first socket: the pending table, the
- * wake-up event, the receive thread, pinning the DLL), and the clock every
- * deadline and round-trip time is read from. Sockets, requests, receiving
- * and completion each have their own file (see echo_private.h).
+ * The echo engine's state: the one struct echo_engine every engine file
+ * reads, the clock every deadline and round-trip time comes from, waking
+ * the receive thread, and the test hooks. It calls no other engine file.
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -26,22 +24,8 @@
 #include <string.h>
 
 #include "echo_private.h"
-#include "wine/debug.h"
-
-WINE_DEFAULT_DEBUG_CHANNEL(icmp);
 
 struct echo_engine engine;
-
-void *engine_realloc( void *ptr, size_t size )
-{
-    if (!size)
-    {
-        HeapFree( GetProcessHeap(), 0, ptr );
-        return NULL;
-    }
-    if (!ptr) return HeapAlloc( GetProcessHeap(), 0, size );
-    return HeapReAlloc( GetProcessHeap(), 0, ptr, size );
-}
 
 ULONGLONG engine_qpc_to_ms( LONGLONG ticks )
 {
@@ -56,98 +40,39 @@ ULONGLONG engine_now_ms( void )
     return engine_qpc_to_ms( now.QuadPart );
 }
 
-/* Takes nothing that process_detach could not give back: the TLS slot,
- * sockets and threads come with the engine's start, which pins the DLL. */
-BOOL echo_engine_process_attach( HINSTANCE instance )
+/* The receive thread looks at everything again (a wineserver call). */
+void engine_wake( void )
 {
-    engine.module = instance;
-    InitializeCriticalSection( &engine.cs );
-    InitializeCriticalSection( &engine.send_cs );
-    InitializeCriticalSection( &engine.apc_cs );
-    QueryPerformanceFrequency( &engine.freq );
-    timer_heap_init( &engine.timers, engine_realloc );
-    engine.wake_at = ~(ULONGLONG)0;
-    engine.thread_tls = TLS_OUT_OF_INDEXES;
-    list_init( &engine.flow_requests );
-    InitializeConditionVariable( &engine.flow_cv );
-    return TRUE;
+    if (engine.wake) SetEvent( engine.wake );
 }
 
-/* FreeLibrary of a DLL whose engine never started (a started one is
- * pinned); at process exit (reserved set) nothing needs to be given back. */
-void echo_engine_process_detach( void *reserved )
+/* Test hooks, off unless ICMP_ECHO_TEST_FAULTS names them (comma-separated;
+ * NAME=VALUE for engine_test_value): "recv" makes every receive fail, to
+ * test that deadlines still pass; "apc_delay=MS" sleeps between listing a
+ * completed APC request and queuing its APC, to widen the window in which
+ * its thread may exit (tests/icmp_stress.c). */
+static const char *find_fault( const char *name, char *faults, DWORD size )
 {
-    if (reserved || engine.started) return;
-    HeapFree( GetProcessHeap(), 0, engine.pending );   /* a start that failed halfway */
-    if (engine.wake) CloseHandle( engine.wake );
-    if (engine.thread_tls != TLS_OUT_OF_INDEXES) TlsFree( engine.thread_tls );
-    timer_heap_destroy( &engine.timers );
-    DeleteCriticalSection( &engine.apc_cs );
-    DeleteCriticalSection( &engine.send_cs );
-    DeleteCriticalSection( &engine.cs );
+    size_t len = strlen( name );
+    DWORD got = GetEnvironmentVariableA( "ICMP_ECHO_TEST_FAULTS", faults, size );
+    char *p;
+
+    if (!got || got >= size) return NULL;
+    for (p = faults; (p = strstr( p, name )); p += len)
+        if ((p == faults || p[-1] == ',') && (!p[len] || p[len] == ',' || p[len] == '=')) return p + len;
+    return NULL;
 }
 
-void echo_engine_thread_detach( void )
-{
-    apc_thread_detach();
-}
-
-/* Test hooks, off unless ICMP_ECHO_TEST_FAULTS names them (comma-separated):
- * "recv" makes every receive fail, to test that timers still expire. */
 BOOL engine_test_fault( const char *name )
 {
-    char faults[256], *p;
-    size_t len = strlen( name );
-    DWORD got = GetEnvironmentVariableA( "ICMP_ECHO_TEST_FAULTS", faults, sizeof(faults) );
-
-    if (!got || got >= sizeof(faults)) return FALSE;
-    for (p = faults; (p = strstr( p, name )); p += len)
-        if ((p == faults || p[-1] == ',') && (!p[len] || p[len] == ',')) return TRUE;
-    return FALSE;
+    char faults[256];
+    return find_fault( name, faults, sizeof(faults) ) != NULL;
 }
 
-/* The first start (retried if it failed): no request exists yet, so
- * nothing else reads these. */
-static DWORD start_now( void )
+DWORD engine_test_value( const char *name, DWORD def )
 {
-    HMODULE pinned;
-    HANDLE thread;
+    char faults[256];
+    const char *p = find_fault( name, faults, sizeof(faults) );
 
-    if (!engine.pending &&
-        !(engine.pending = HeapAlloc( GetProcessHeap(), HEAP_ZERO_MEMORY, ECHO_SEQ_SPACE * sizeof(*engine.pending) )))
-        return ERROR_NOT_ENOUGH_MEMORY;
-    if (!engine.wake && !(engine.wake = CreateEventW( NULL, FALSE, FALSE, NULL ))) return GetLastError();
-    if (engine.thread_tls == TLS_OUT_OF_INDEXES && (engine.thread_tls = TlsAlloc()) == TLS_OUT_OF_INDEXES)
-        return ERROR_NOT_ENOUGH_MEMORY;
-    engine.id = (USHORT)GetCurrentProcessId();
-    engine.next_seq = (USHORT)(GetTickCount() ^ (GetCurrentProcessId() << 4));
-    engine.fail_receives = engine_test_fault( "recv" );
-    flow_init( socket_rcvbuf() );
-
-    /* the receive thread and queued APCs run our code: stay loaded */
-    GetModuleHandleExW( GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
-                        (const WCHAR *)engine.module, &pinned );
-    engine.started = TRUE;
-    if (!(thread = CreateThread( NULL, 0, receive_thread, NULL, 0, NULL ))) return GetLastError();
-    CloseHandle( thread );
-    TRACE( "engine started, id %#x\n", engine.id );
-    return 0;
-}
-
-static BOOL CALLBACK start_once( INIT_ONCE *once, void *param, void **context )
-{
-    DWORD *err = param;
-    return !(*err = start_now());
-}
-
-/* Starts the engine unless it runs; called without engine locks (it pins
- * the DLL, which takes the loader lock). A failed start is retried by the
- * next caller. */
-DWORD engine_start( void )
-{
-    static INIT_ONCE once = INIT_ONCE_STATIC_INIT;
-    DWORD err = 0;
-
-    if (InitOnceExecuteOnce( &once, start_once, &err, NULL )) return 0;
-    return err ? err : ERROR_NOT_ENOUGH_MEMORY;
+    return p && *p == '=' ? strtoul( p + 1, NULL, 10 ) : def;
 }

@@ -1,8 +1,9 @@
 /*
- * The echo engine's entry points for the API layer (icmp_api.c): one
- * request whose arguments are checked goes in, what IcmpSendEcho2Ex or
- * Icmp6SendEcho2 returns comes out. Everything behind it is private to the
- * echo_*.c files (echo_private.h).
+ * The echo engine's interface for the API layer (icmp_api.c): a request
+ * whose arguments icmp_api.c has checked goes in; a Win32 error, or what
+ * became of the request, comes out. icmp_api.c turns that into what
+ * IcmpSendEcho2Ex or Icmp6SendEcho2 return. Everything behind it is
+ * private to the echo_*.c files (echo_private.h).
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -31,9 +32,10 @@
 #include "ws2def.h"
 #include "ws2ipdef.h"
 
+struct echo_socket;
+
 struct echo_params
 {
-    SOCKADDR_INET src;           /* si_family as dst; the unspecified address: any source */
     SOCKADDR_INET dst;           /* AF_INET or AF_INET6 */
     const void *data;
     WORD data_size;
@@ -51,10 +53,24 @@ struct echo_params
     void *apc_context;
 };
 
-/* Sends one echo request whose handle, reply buffer and destination the
- * API layer has checked; returns what IcmpSendEcho2Ex (or Icmp6SendEcho2)
- * returns and sets the last error. */
-DWORD echo_request_submit( const struct echo_params *params );
+/* what became of a submitted request */
+struct echo_outcome
+{
+    BOOL pending;                /* asynchronous: it completes later (Event or APC) */
+    DWORD reply_count;           /* synchronous: replies written (status IP_SUCCESS or an ICMP error) */
+    DWORD status;                /* an IP_STATUS: a synchronous request's, or why one was refused */
+};
+
+/* Opens (or finds) the socket a request from src (any when unspecified)
+ * to the family is sent from, starting the engine with its first one; a
+ * Win32 error, ERROR_INVALID_NETNAME when src is not an address of ours. */
+DWORD echo_engine_open( const SOCKADDR_INET *src, int family, struct echo_socket **sock );
+/* Lets go of an opened socket that no request used. */
+void echo_engine_close( struct echo_socket *sock );
+/* Sends a request from the socket (whose reference it takes over);
+ * returns 0 with *out filled, or a Win32 error (nothing was sent then). A
+ * synchronous request has completed when it returns. */
+DWORD echo_engine_submit( struct echo_socket *sock, const struct echo_params *p, struct echo_outcome *out );
 
 /* DllMain's calls */
 BOOL echo_engine_process_attach( HINSTANCE instance );

@@ -1,33 +1,54 @@
 /*
- * What the echo engine's files share, and nothing else includes:
+ * What the echo engine's files share, and nothing else includes.
  *
- *   echo_engine.c      engine state, starting it (once), clocks, DllMain hooks
- *   echo_socket.c      sockets: the ops table per family and socket kind,
- *                      opening, binding, options, sending, Winsock -> Win32
- *   echo_request.c     requests: the pending table, timers, the send path,
- *                      the synchronous wait
- *   echo_receive.c     the receive thread: receiving, matching, expiring
- *   echo_flow.c        flow control: the budget of receive-buffer bytes
- *                      that requests in flight may fill
- *   echo_completion.c  finishing a request: the reply buffer, waking the
- *                      caller, signalling the event
- *   echo_apc.c         APC completions: the threads they go to, one APC per
- *                      burst of completions, what an exiting thread leaves
+ * Layers, each file calling only the ones below it (no file calls back
+ * up; where a lower layer must reach a higher one it is handed a function
+ * pointer, as libuv hands callbacks to its I/O watchers):
  *
- * Locks, in the only order they may be taken: the loader lock (DllMain),
- * then engine.send_cs (socket option state and the send itself), then
- * engine.cs (pending table, timer heap, socket list, flow budget, wake_at),
- * then engine.apc_cs (queued APCs and their threads). The receive thread
- * takes engine.cs and engine.apc_cs only. No engine lock is held across a
- * call that may take the loader lock (GetModuleHandleEx, thread creation)
- * or that waits for another thread, except the flow budget's condition
- * variable (which releases engine.cs while it waits); a completion signals
- * its caller (SetEvent, NtQueueApcThread) without engine.cs held.
+ *   echo_main.c      the engine's entry points for icmp_api.c: starting
+ *                    it once, opening a request's socket, submitting;
+ *                    DllMain's hooks
+ *   echo_loop.c      the receive thread: one loop of reading the sockets
+ *                    it owns, expiring deadlines, housekeeping, waiting
+ *   echo_request.c   a request's whole life: creation, registration,
+ *                    sending, the synchronous caller's wait (leading the
+ *                    receive itself), matching replies, deadlines, the
+ *                    one completion function, delivery, freeing
+ *   echo_receive.c   the receive side of a socket: who receives on it
+ *                    (the receive thread, a waiting caller, nobody), posting
+ *                    and completing receives, telling flow control how far
+ *                    the sockets are read
+ *   echo_socket.c    the socket list: opening and binding, references,
+ *                    closing the ones no longer needed, sending
+ *   echo_family.c    per family and socket kind (ops tables), options
+ *   echo_apc.c       APC delivery to a requesting thread (apc_list.c)
+ *   echo_event.c     the events of Event requests: duplicated once per
+ *                    event, reset, signalled
+ *   echo_flow.c      flow control across the prefix (flow_budget.c)
+ *   echo_error.c     Winsock -> Win32 errors, Win32 errors -> IP_STATUS
+ *   echo_engine.c    the engine's state (struct echo_engine), its clock
  *
- * Errors: engine functions return Win32 error codes (0 for success).
- * Winsock's codes are turned into them in one place, at the socket
- * boundary (win32_error_from_wsa); IP_STATUS values appear only as the
- * status a request completes with (ip_status_from_error, the packet core).
+ * and the pure bookkeeping they use, built natively too (tests/unit):
+ * pending_table.c, timer_heap.c, flow_budget.c, apc_list.c (echo_sync.h,
+ * echo_list.h), beside the packet core (icmp_packet.h).
+ *
+ * Locks, in the only order they may be taken:
+ *   the loader lock (DllMain)
+ *   -> echo_socket.send_cs (a socket's options and the send itself)
+ *   -> engine.cs (socket list and references, receive ownership,
+ *      synchronous waiters, event cache)
+ *   -> engine.pending.lock -> engine.flow.lock -> engine.apc.lock
+ * The last three belong to the pure modules; each is taken for a few
+ * instructions and never held across a call out. No engine lock is held
+ * across a call that may take the loader lock (pinning the DLL, creating a
+ * thread) or wait for another thread, except condition variables (which
+ * release the lock they wait with); wineserver calls (send, receive,
+ * SetEvent, NtQueueApcThread) are made with no engine lock but send_cs.
+ *
+ * Errors: engine functions return Win32 error codes (0 for success),
+ * Winsock's turned into them at the socket boundary (echo_error.c); an
+ * IP_STATUS is only ever the status a request completes with. Only
+ * icmp_api.c calls SetLastError.
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -63,45 +84,19 @@
 #include "ipexport.h"
 
 #include "icmp_packet.h"
-#include "timer_heap.h"
+#include "echo_list.h"
+#include "pending_table.h"
+#include "flow_budget.h"
+#include "apc_list.h"
 #include "echo_engine.h"
 
-#define ECHO_MAX_SOCKETS  32            /* the default socket per family plus bound sources */
-#define ECHO_SEQ_SPACE    65536
-#define ECHO_RX_BUFFER    (65536 + 64)
-#define ECHO_RCVBUF       (1 << 20)     /* SO_RCVBUF asked for (ICMP_ECHO_SO_RCVBUF overrides it) */
-#define ECHO_MIN_TIMEOUT  16            /* ms: shorter timeouts wait this long (see echo_request.c) */
-
-/* a doubly linked list through LIST_ENTRY (winnt.h) */
-static inline void list_init( LIST_ENTRY *head )
-{
-    head->Flink = head->Blink = head;
-}
-
-static inline void list_add_tail( LIST_ENTRY *head, LIST_ENTRY *entry )
-{
-    entry->Flink = head;
-    entry->Blink = head->Blink;
-    head->Blink->Flink = entry;
-    head->Blink = entry;
-}
-
-static inline void list_remove( LIST_ENTRY *entry )
-{
-    entry->Blink->Flink = entry->Flink;
-    entry->Flink->Blink = entry->Blink;
-    entry->Flink = entry->Blink = entry;
-}
-
-static inline BOOL list_empty( const LIST_ENTRY *head )
-{
-    return head->Flink == head;
-}
+#define ECHO_RX_BUFFER      (65536 + 64)
+#define ECHO_RCVBUF         (1 << 20)   /* SO_RCVBUF asked for (ICMP_ECHO_SO_RCVBUF overrides it) */
+#define ECHO_MIN_TIMEOUT    16          /* ms: shorter timeouts wait this long (echo_request.c) */
 
 struct echo_socket;
 
-/* What differs between IPv4 and IPv6 (ipv4_family, ipv6_family in
- * echo_socket.c). */
+/* What differs between IPv4 and IPv6 (echo_family.c). */
 struct family_ops
 {
     int family;                             /* AF_INET, AF_INET6 */
@@ -109,9 +104,10 @@ struct family_ops
     int sockaddr_len;
     uint8_t key_family;                     /* 4 or 6, as the packet core counts */
     DWORD reply_struct_size;                /* ICMP_ECHO_REPLY or ICMPV6_ECHO_REPLY */
+    DWORD max_charge_packet;                /* the largest header + echo header a reply may have */
     /* an address's bytes as the packet core stores them */
     void (*address_bytes)( const SOCKADDR_INET *addr, uint8_t out[ICMP_ADDR_LEN] );
-    /* whether addr names any source (the default socket) */
+    /* whether addr names any source (the family's default socket) */
     BOOL (*is_any)( const SOCKADDR_INET *addr );
     /* whether addr is a loopback address (our own request then reaches our sockets too) */
     BOOL (*is_loopback)( const SOCKADDR_INET *addr );
@@ -120,8 +116,8 @@ struct family_ops
     /* brings the socket's options to what a request asks (send_cs held) */
     DWORD (*set_options)( struct echo_socket *sock, const struct echo_params *p );
     size_t (*build)( uint8_t *out, size_t len, uint16_t id, uint16_t seq, const void *data, size_t size );
-    /* parses what the socket received */
-    enum icmp_kind (*parse)( const struct echo_socket *sock, const BYTE *pkt, DWORD len, struct icmp_packet *out );
+    /* parses what the socket received from `from` */
+    enum icmp_kind (*parse)( const BYTE *pkt, DWORD len, const SOCKADDR_INET *from, struct icmp_packet *out );
     size_t (*write_reply)( BYTE *buf, DWORD size, const struct icmp_result *res );
     const char *(*debugstr_address)( const uint8_t addr[ICMP_ADDR_LEN] );
 };
@@ -136,142 +132,175 @@ struct socket_ops
     icmp_echo_check echo_check;             /* how an echo reply proves it is ours */
 };
 
+/* who receives on a socket (echo_receive.c) */
+enum rx_owner
+{
+    RX_NONE,                                /* nobody: packets wait in the kernel's queue */
+    RX_THREAD,                              /* the receive thread */
+    RX_LEADER,                              /* a synchronous caller waiting for its reply */
+};
+
+/* a synchronous caller waiting on a socket for another receiver (engine.cs) */
+struct rx_waiter
+{
+    struct echo_list entry;                 /* in echo_rx.followers */
+    CONDITION_VARIABLE cv;
+};
+
+/* A socket's receive side. owner, async_count, followers, released_at,
+ * blocked and empty_at under engine.cs; the rest belongs to the owner,
+ * without a lock. */
+struct echo_rx
+{
+    enum rx_owner owner;
+    LONG async_count;                       /* asynchronous requests in flight on it */
+    struct echo_list followers;             /* struct rx_waiter: synchronous callers not leading */
+    ULONGLONG released_at;                  /* when it became RX_NONE */
+    BOOL blocked;                           /* its owner waits in a receive that found nothing */
+    ULONGLONG empty_at;                     /* when a receive last found the queue empty */
+    BOOL posted;                            /* the receive thread's receive is posted, not reaped */
+    DWORD rcvtimeo;                         /* SO_RCVTIMEO as last set (a leader's blocking receive) */
+    WSAOVERLAPPED ov;
+    BYTE *buf;
+    SOCKADDR_INET from;
+    int from_len;
+    DWORD flags;
+    ULONGLONG retry_at;                     /* after a failed receive: not before (0: now) */
+    DWORD retry_delay;                      /* ms, doubled after each failure in a row */
+};
+
 struct echo_socket
 {
+    struct echo_list entry;                 /* in engine.sockets (engine.cs) */
+    LONG refs;                              /* the list's, and each user's (engine.cs) */
+    ULONGLONG last_used;                    /* when a user last let it go (engine.cs) */
     SOCKET s;
     const struct socket_ops *ops;
     SOCKADDR_INET src;                      /* unspecified: the family's default, unbound socket */
-    /* receive side: the receive thread only */
-    WSAOVERLAPPED ov;
-    BOOL posted;                            /* a receive is posted */
-    ULONGLONG retry_at;                     /* after a failed receive: when to post again (0: now) */
-    DWORD retry_delay;                      /* ms, doubled after each failure in a row */
-    DWORD rx_flags;
-    SOCKADDR_INET from;
-    int from_len;
-    BYTE *rx;
-    /* send side: under engine.send_cs */
+    struct echo_rx rx;
+    /* send side, under send_cs */
+    CRITICAL_SECTION send_cs;
     int default_ttl;
     int ttl, tos, df;
     BYTE options[MAX_OPT_SIZE];
     int options_size;
 };
 
-enum completion_kind
+/* a received packet, as the receive side hands it to matching */
+struct rx_packet
 {
-    COMPLETE_WAKE,                          /* a synchronous caller sleeps on the request's cv */
-    COMPLETE_EVENT,                         /* signal our duplicate of the caller's event */
-    COMPLETE_APC,                           /* queue the caller's APC to its thread */
+    const BYTE *data;
+    DWORD len;
+    const SOCKADDR_INET *from;
+    LARGE_INTEGER when;                     /* QueryPerformanceCounter when it was picked up */
 };
 
-/* The thread an APC goes to, shared by its requests and its TLS slot
- * (echo_apc.c); done, apc_queued and exiting are under engine.apc_cs. */
-struct thread_ref
+/* An APC request's delivery (echo_apc.c): the routine, its arguments, and
+ * how the request that holds it is freed once the routine ran or was dropped. */
+struct echo_apc
 {
-    HANDLE handle;
-    LONG refs;
-    LIST_ENTRY done;                        /* its completed requests whose routine has not run */
-    BOOL apc_queued;                        /* our APC is queued to it and has not started */
-    BOOL exiting;                           /* the thread detached: nothing more runs there */
+    struct apc_entry entry;
+    PIO_APC_ROUTINE routine;
+    void *context;
+    IO_STATUS_BLOCK iosb;
+    void (*release)( struct echo_apc *apc );
 };
 
-struct echo_request
-{
-    LONG refs;                              /* asynchronous: the sender's and the completion's */
-    const struct socket_ops *ops;
-    struct timer_node timer;
-    struct icmp_request_key key;
-    LARGE_INTEGER sent;                     /* QueryPerformanceCounter just before sendto */
-    BOOL pending;                           /* in the pending table (and, if async, the timer heap) */
-    BOOL done;                              /* COMPLETE_WAKE: the caller may return */
-    enum completion_kind how;
-    BYTE *reply;
-    DWORD reply_size;
-    DWORD written;
-    DWORD reply_count;
-    DWORD status;
-    CONDITION_VARIABLE cv;
-    HANDLE event;                           /* our duplicate of the caller's event */
-    PIO_APC_ROUTINE apc;
-    void *apc_context;
-    struct thread_ref *thread;
-    IO_STATUS_BLOCK iosb;                   /* what the APC is given */
-    NTSTATUS iosb_status;                   /* its Status (Information: the bytes written) */
-    LIST_ENTRY apc_entry;                   /* in thread->done until its routine runs */
-    /* flow control (echo_flow.c), under engine.cs */
-    DWORD flow_charge;                      /* receive-buffer bytes held, 0 when none */
-    LIST_ENTRY flow_entry;                  /* in engine.flow_held, oldest first */
-    ULONGLONG flow_since;                   /* when the bytes were taken (ms) */
-};
+struct event_ref;
 
 struct echo_engine
 {
-    CRITICAL_SECTION cs;
-    CRITICAL_SECTION send_cs;
-    CRITICAL_SECTION apc_cs;
     HINSTANCE module;
     BOOL started;                           /* the engine runs (and the DLL is pinned) */
-    DWORD thread_tls;                       /* struct thread_ref of the current thread, from the start */
-    BOOL fail_receives;                     /* test hook: every receive fails (ICMP_ECHO_TEST_FAULTS=recv) */
     LARGE_INTEGER freq;
     USHORT id;                              /* identifier of every request */
-    USHORT next_seq;
-    struct echo_request **pending;          /* indexed by sequence number */
-    unsigned int pending_count;
-    struct timer_heap timers;               /* asynchronous requests */
-    struct echo_socket *sockets[ECHO_MAX_SOCKETS];
+    CRITICAL_SECTION cs;
+    HANDLE wake;                            /* the receive thread's event (its receives' too) */
+    DWORD thread_tls;                       /* struct apc_thread of the current thread */
+    struct pending_table pending;
+    struct pending_entry **pending_slots;
+    struct flow flow;
+    struct flow_shared *flow_shared;        /* the prefix's mapping, or NULL */
+    struct apc_registry apc;
+    struct echo_list sockets;               /* struct echo_socket, most recently let go last */
     unsigned int socket_count;
-    HANDLE wake;                            /* wakes the receive thread */
-    ULONGLONG wake_at;                      /* when the receive thread wakes by itself */
-    /* flow control (echo_flow.c) */
-    DWORD flow_budget;                      /* bytes of receive buffer requests in flight may fill */
-    DWORD flow_held;                        /* bytes held by requests in flight */
-    LIST_ENTRY flow_requests;               /* the requests holding them, oldest first */
-    CONDITION_VARIABLE flow_cv;             /* senders waiting for bytes */
-    BOOL receiver_idle;                     /* the receive thread found every socket empty and waits */
-    DWORD rtt_high;                         /* ms: a slowly decaying maximum of recent round trips */
+    unsigned int idle_bound;                /* bound sockets only the list holds */
+    DWORD create_error[2];                  /* why IPv4 / IPv6 sockets cannot be opened, once known */
+    struct echo_list events;                /* struct event_ref: duplicated caller events (engine.cs) */
+    unsigned int event_count;
+    ULONGLONG loop_wake_at;                 /* when the receive thread wakes by itself (interlocked) */
+    BOOL fail_receives;                     /* test hook: every receive fails (ICMP_ECHO_TEST_FAULTS=recv) */
+    DWORD apc_delay_ms;                     /* test hook: widens the window before NtQueueApcThread */
 };
 
 extern struct echo_engine engine;
 
 /* echo_engine.c */
-DWORD engine_start( void );
+void engine_wake( void );
 BOOL engine_test_fault( const char *name );
+DWORD engine_test_value( const char *name, DWORD def );
 ULONGLONG engine_qpc_to_ms( LONGLONG ticks );
 ULONGLONG engine_now_ms( void );
-void *engine_realloc( void *ptr, size_t size );
 
-/* echo_socket.c */
-const struct socket_ops *socket_ops_for_family( int family );
-DWORD socket_rcvbuf( void );
-DWORD socket_get( const SOCKADDR_INET *src, int family, struct echo_socket **ret );
-DWORD socket_send( struct echo_socket *sock, const BYTE *packet, size_t len, const SOCKADDR_INET *dst );
+/* echo_error.c */
 DWORD win32_error_from_wsa( int err );
-
-/* echo_request.c (engine.cs held) */
-BOOL request_register( struct echo_request *req, DWORD timeout, BOOL *wake );
-void request_unregister( struct echo_request *req );
-
-/* echo_receive.c */
-DWORD CALLBACK receive_thread( void *arg );
-
-/* echo_flow.c */
-void flow_init( DWORD rcvbuf );
-void flow_reserve( struct echo_request *req, WORD data_size, BOOL loopback );
-void flow_release( struct echo_request *req );      /* engine.cs held */
-void flow_receiver_idle( BOOL idle );               /* engine.cs held */
-void flow_round_trip( DWORD rtt_ms );               /* engine.cs held */
-
-/* echo_completion.c */
-void request_release( struct echo_request *req );
-void completion_finish( struct echo_request *req, const struct icmp_result *res );
-void completion_fail( struct echo_request *req, DWORD status );
 DWORD ip_status_from_error( DWORD err );
 
+/* echo_family.c */
+const struct socket_ops *family_default_ops( int family );
+
+/* echo_socket.c */
+DWORD socket_rcvbuf( void );
+DWORD socket_acquire( const SOCKADDR_INET *src, int family, struct echo_socket **ret );
+void socket_addref( struct echo_socket *sock );
+void socket_release( struct echo_socket *sock );
+DWORD socket_send( struct echo_socket *sock, const BYTE *packet, size_t len, const SOCKADDR_INET *dst );
+/* the receive thread's housekeeping: closes bound sockets nobody needs */
+void socket_close_idle( ULONGLONG now, ULONGLONG *next );
+
+/* echo_receive.c */
+enum rx_result { RX_PACKET, RX_EMPTY, RX_TIMEOUT, RX_FAILED };
+BOOL receive_init( struct echo_socket *sock );
+void receive_free( struct echo_socket *sock );
+/* (engine.cs held) */
+BOOL receive_lead_begin( struct echo_socket *sock, ULONGLONG now );
+BOOL receive_lead_end( struct echo_socket *sock, ULONGLONG now );
+BOOL receive_thread_takes( struct echo_socket *sock, ULONGLONG now, ULONGLONG *next );
+BOOL receive_thread_gives_up( struct echo_socket *sock, BOOL sync_done, ULONGLONG now );
+void receive_follow( struct echo_socket *sock, struct rx_waiter *w );
+void receive_unfollow( struct rx_waiter *w );
+/* (the owner, no engine lock) */
+enum rx_result receive_thread_one( struct echo_socket *sock, struct rx_packet *pkt );
+enum rx_result receive_lead_one( struct echo_socket *sock, DWORD timeout, struct rx_packet *pkt );
+void receive_cancel( struct echo_socket *sock );
+ULONGLONG receive_retry_at( struct echo_socket *sock );
+void receive_publish( ULONGLONG now );
+
+/* echo_flow.c */
+void flow_start( void );
+void flow_stop( void );
+DWORD flow_charge_for( const struct socket_ops *ops, WORD data_size, BOOL loopback );
+void flow_take( struct flow_charge *c, DWORD bytes );
+
 /* echo_apc.c */
-struct thread_ref *thread_ref_current( void );
-void thread_ref_release( struct thread_ref *ref );
-void apc_queue( struct echo_request *req );
+BOOL apc_start( void );
+struct apc_thread *apc_thread_current( void );
+void apc_thread_release( struct apc_thread *t );
+void apc_deliver( struct apc_thread *t, struct echo_apc *apc );
 void apc_thread_detach( void );
+void apc_sweep_dead( ULONGLONG now, ULONGLONG *next );
+
+/* echo_event.c */
+DWORD event_acquire( HANDLE caller_event, struct event_ref **ref );
+void event_signal( struct event_ref *ref );
+void event_release( struct event_ref *ref );
+
+/* echo_request.c */
+DWORD request_submit( struct echo_socket *sock, const struct echo_params *p, struct echo_outcome *out );
+BOOL request_dispatch( struct echo_socket *sock, const struct rx_packet *pkt );
+ULONGLONG request_expire( ULONGLONG now );
+
+/* echo_loop.c */
+DWORD CALLBACK loop_thread( void *arg );
 
 #endif /* ECHO_PRIVATE_H */

@@ -1,17 +1,28 @@
 /*
- * The receive thread, one per process: keeps an overlapped receive posted
- * on every socket, waits on them and on the earliest deadline of the timer
- * heap, matches what arrives against the pending table by sequence number
- * (through the socket's ops), and completes requests; expires the
- * asynchronous requests whose deadline passed. Whatever a socket does, the
- * timers keep being expired: a socket reads at most RECEIVE_BATCH packets
- * in a row, and one whose receives fail is left alone for a while that
- * doubles with each failure (10 ms to 1 s). It tells the flow control
- * (echo_flow.c) when it waits with every socket read empty, and how long
- * the answers' round trips were.
+ * The receive side of a socket: who receives on it, and how.
  *
- * Owns the receive side of struct echo_socket; must not send, nor touch a
- * socket's option state.
+ * Exactly one receiver at a time (echo_rx.owner, under engine.cs), so that
+ * whoever waits for a packet is the thread wineserver completes the
+ * receive in, with no hand-off:
+ *   RX_LEADER  a synchronous caller waiting for its own reply receives
+ *              itself with a blocking receive (SO_RCVTIMEO bounds it by
+ *              its deadline), and matches whatever comes, for anyone;
+ *   RX_THREAD  the receive thread keeps an overlapped receive posted,
+ *              signalling engine.wake (one event for every socket: no
+ *              limit on how many it listens to);
+ *   RX_NONE    nobody: packets wait in the kernel's queue.
+ * A synchronous caller leads when nobody receives; otherwise it waits on
+ * its condition variable (receive_follow) until its request completes or
+ * the socket is left to it. The receive thread takes a socket over when
+ * asynchronous requests are in flight on it, or once it has been left
+ * alone for RX_GRACE_MS (so that foreign traffic is still drained); it
+ * leaves a socket with no asynchronous request in flight after it
+ * completed a synchronous one, or when a synchronous caller waits, so that
+ * back-to-back synchronous callers receive for themselves.
+ *
+ * How far the sockets have been read is told to flow control
+ * (receive_publish): every socket blocked in a receive that found nothing
+ * means all our queues are empty now.
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -37,187 +48,236 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(icmp);
 
-#define RECEIVE_BATCH    64      /* packets read from one socket before the timers' turn */
-#define RETRY_FIRST_MS   10
+#define RX_GRACE_MS      20      /* a socket nobody receives on is taken by the receive thread after this */
+#define RETRY_FIRST_MS   10      /* after a failed receive, doubling up to RETRY_LAST_MS */
 #define RETRY_LAST_MS    1000
 
-static void dispatch_packet( struct echo_socket *sock, const BYTE *pkt, DWORD len, const LARGE_INTEGER *when )
+#define WAITER_OF( elem ) ECHO_LIST_ENTRY( elem, struct rx_waiter, entry )
+
+BOOL receive_init( struct echo_socket *sock )
 {
-    const struct socket_ops *ops = sock->ops;
-    struct echo_request *req;
-    struct icmp_packet p;
-    struct icmp_result res;
-    DWORD rtt;
+    struct echo_rx *rx = &sock->rx;
 
-    if (ops->family->parse( sock, pkt, len, &p ) == ICMP_KIND_IGNORE) return;
-
-    EnterCriticalSection( &engine.cs );
-    req = engine.pending[p.seq];
-    if (!req || !icmp_match( &p, &req->key, ops->echo_check ))
-    {
-        LeaveCriticalSection( &engine.cs );
-        TRACE( "ignoring a packet for seq %u (%s)\n", p.seq, ops->name );
-        return;
-    }
-    request_unregister( req );
-    rtt = (DWORD)engine_qpc_to_ms( when->QuadPart - req->sent.QuadPart );
-    flow_round_trip( rtt );
-    LeaveCriticalSection( &engine.cs );
-
-    icmp_result_from_packet( &p, rtt, &res );
-    if (sock->from.si_family == AF_INET6) res.scope_id = sock->from.Ipv6.sin6_scope_id;
-    completion_finish( req, &res );
+    rx->owner = RX_NONE;
+    rx->released_at = rx->empty_at = engine_now_ms();
+    echo_list_init( &rx->followers );
+    return (rx->buf = HeapAlloc( GetProcessHeap(), 0, ECHO_RX_BUFFER )) != NULL;
 }
 
-/* A receive failed: leave the socket alone for a while, longer each time. */
+void receive_free( struct echo_socket *sock )
+{
+    HeapFree( GetProcessHeap(), 0, sock->rx.buf );
+}
+
+/* ---- who receives (engine.cs held) ---- */
+
+static void wake_first_follower( struct echo_rx *rx )
+{
+    struct echo_list *elem = echo_list_head( &rx->followers );
+    if (elem) WakeConditionVariable( &WAITER_OF( elem )->cv );
+}
+
+BOOL receive_lead_begin( struct echo_socket *sock, ULONGLONG now )
+{
+    if (sock->rx.owner != RX_NONE || now < sock->rx.retry_at) return FALSE;
+    sock->rx.owner = RX_LEADER;
+    return TRUE;
+}
+
+/* The leader is done; TRUE if the receive thread must take over now. */
+BOOL receive_lead_end( struct echo_socket *sock, ULONGLONG now )
+{
+    sock->rx.owner = RX_NONE;
+    sock->rx.released_at = now;
+    sock->rx.blocked = FALSE;
+    wake_first_follower( &sock->rx );
+    return sock->rx.async_count > 0;
+}
+
+BOOL receive_thread_takes( struct echo_socket *sock, ULONGLONG now, ULONGLONG *next )
+{
+    struct echo_rx *rx = &sock->rx;
+
+    if (rx->owner == RX_THREAD) return TRUE;
+    if (rx->owner != RX_NONE) return FALSE;
+    if (!rx->async_count && now < rx->released_at + RX_GRACE_MS)
+    {
+        *next = min( *next, rx->released_at + RX_GRACE_MS );
+        return FALSE;
+    }
+    rx->owner = RX_THREAD;
+    return TRUE;
+}
+
+/* With no receive posted: whether the receive thread leaves the socket. */
+BOOL receive_thread_gives_up( struct echo_socket *sock, BOOL sync_done, ULONGLONG now )
+{
+    struct echo_rx *rx = &sock->rx;
+
+    if (rx->async_count || (!sync_done && echo_list_empty( &rx->followers ))) return FALSE;
+    rx->owner = RX_NONE;
+    rx->released_at = now;
+    wake_first_follower( rx );
+    return TRUE;
+}
+
+void receive_follow( struct echo_socket *sock, struct rx_waiter *w )
+{
+    echo_list_add_tail( &sock->rx.followers, &w->entry );
+}
+
+void receive_unfollow( struct rx_waiter *w )
+{
+    echo_list_remove( &w->entry );
+}
+
+/* ---- receiving (the owner) ---- */
+
 static void receive_failed( struct echo_socket *sock, int err )
 {
-    sock->retry_delay = sock->retry_delay ? min( 2 * sock->retry_delay, RETRY_LAST_MS ) : RETRY_FIRST_MS;
-    sock->retry_at = engine_now_ms() + sock->retry_delay;
-    if (sock->retry_delay == RETRY_FIRST_MS) WARN( "receive failed: %d, trying again in %lu ms\n", err, sock->retry_delay );
-    else TRACE( "receive failed: %d, trying again in %lu ms\n", err, sock->retry_delay );
+    struct echo_rx *rx = &sock->rx;
+
+    rx->retry_delay = rx->retry_delay ? min( 2 * rx->retry_delay, RETRY_LAST_MS ) : RETRY_FIRST_MS;
+    rx->retry_at = engine_now_ms() + rx->retry_delay;
+    if (rx->retry_delay == RETRY_FIRST_MS) WARN( "receive failed: %d, trying again in %lu ms\n", err, rx->retry_delay );
+    else TRACE( "receive failed: %d, trying again in %lu ms\n", err, rx->retry_delay );
 }
 
-/* Posts an overlapped receive; sock->posted tells whether it is. */
-static void post_receive( struct echo_socket *sock )
+ULONGLONG receive_retry_at( struct echo_socket *sock )
 {
+    return sock->rx.retry_at;
+}
+
+static void set_blocked( struct echo_socket *sock, BOOL blocked, ULONGLONG now )
+{
+    EnterCriticalSection( &engine.cs );
+    sock->rx.blocked = blocked;
+    if (blocked) sock->rx.empty_at = now;
+    LeaveCriticalSection( &engine.cs );
+}
+
+/* the receive's result: a packet, or nothing (truncated, or failed: retry later) */
+static enum rx_result received( struct echo_socket *sock, int ret, DWORD got, struct rx_packet *pkt )
+{
+    struct echo_rx *rx = &sock->rx;
+    int err = ret ? WSAGetLastError() : 0;
+
+    if (err == WSAETIMEDOUT) return RX_TIMEOUT;
+    if (err && err != WSAEMSGSIZE)   /* (a truncated datagram is consumed: read on) */
+    {
+        receive_failed( sock, err );
+        return RX_FAILED;
+    }
+    rx->retry_delay = rx->retry_at = 0;
+    if (err || !got) return RX_EMPTY;
+    pkt->data = rx->buf;
+    pkt->len = got;
+    pkt->from = &rx->from;
+    return RX_PACKET;
+}
+
+/* The receive thread: reaps its posted receive if it completed, else
+ * posts one; RX_EMPTY when it is posted and waits. */
+enum rx_result receive_thread_one( struct echo_socket *sock, struct rx_packet *pkt )
+{
+    struct echo_rx *rx = &sock->rx;
+    DWORD got, flags;
     WSABUF buf;
-    DWORD got;
-    int err;
+    int ret;
 
-    buf.buf = (char *)sock->rx;
-    buf.len = ECHO_RX_BUFFER;
-    sock->rx_flags = 0;
-    sock->from_len = sizeof(sock->from);
-    sock->ov.Internal = STATUS_PENDING;
-    sock->ov.InternalHigh = sock->ov.Offset = sock->ov.OffsetHigh = 0;
-    if (engine.fail_receives) err = WSAENETDOWN;   /* test hook */
-    else if (!WSARecvFrom( sock->s, &buf, 1, &got, &sock->rx_flags, (struct sockaddr *)&sock->from,
-                           &sock->from_len, &sock->ov, NULL ))
-        err = 0;
-    else err = WSAGetLastError();
-    /* done at once (a packet was queued), or pending */
-    if (!err || err == WSA_IO_PENDING) sock->posted = TRUE;
-    /* a truncated datagram is consumed: post again; anything else would repeat */
-    else if (err != WSAEMSGSIZE) receive_failed( sock, err );
+    if (rx->retry_at && engine_now_ms() < rx->retry_at) return RX_FAILED;
+    if (!rx->posted)
+    {
+        buf.buf = (char *)rx->buf;
+        buf.len = ECHO_RX_BUFFER;
+        rx->flags = 0;
+        rx->from_len = sizeof(rx->from);
+        memset( &rx->ov, 0, sizeof(rx->ov) );
+        rx->ov.hEvent = engine.wake;
+        if (engine.fail_receives) WSASetLastError( WSAENETDOWN ), ret = SOCKET_ERROR;   /* test hook */
+        else ret = WSARecvFrom( sock->s, &buf, 1, &got, &rx->flags, (struct sockaddr *)&rx->from, &rx->from_len,
+                                &rx->ov, NULL );
+        if (ret && WSAGetLastError() != WSA_IO_PENDING) return received( sock, ret, 0, pkt );
+        rx->posted = TRUE;
+    }
+    if (!HasOverlappedIoCompleted( &rx->ov ))
+    {
+        set_blocked( sock, TRUE, engine_now_ms() );
+        return RX_EMPTY;
+    }
+    QueryPerformanceCounter( &pkt->when );
+    rx->posted = FALSE;
+    ret = !WSAGetOverlappedResult( sock->s, &rx->ov, &got, FALSE, &flags );
+    if (rx->blocked) set_blocked( sock, FALSE, 0 );
+    return received( sock, ret, ret ? 0 : got, pkt );
 }
 
-/* Handles a posted receive if it has completed; TRUE if it had. */
-static BOOL receive_ready( struct echo_socket *sock )
+/* SO_RCVTIMEO for a wait of at most `timeout` ms: the largest power of
+ * two not above it, so that callers with the same Timeout keep the same
+ * value (set again only when it changes) and a deadline is met within a
+ * few receives */
+static DWORD rcvtimeo_for( DWORD timeout )
 {
-    LARGE_INTEGER when;
+    DWORD value = 1;
+
+    while (value <= timeout / 2 && value < (1u << 30)) value *= 2;
+    return value;
+}
+
+/* A leader's blocking receive, for at most timeout ms. */
+enum rx_result receive_lead_one( struct echo_socket *sock, DWORD timeout, struct rx_packet *pkt )
+{
+    struct echo_rx *rx = &sock->rx;
+    DWORD want = rcvtimeo_for( timeout ), got = 0, flags = 0;
+    LARGE_INTEGER before;
+    WSABUF buf;
+    int ret;
+
+    if (want != rx->rcvtimeo)
+    {
+        if (setsockopt( sock->s, SOL_SOCKET, SO_RCVTIMEO, (char *)&want, sizeof(want) )) return received( sock, 1, 0, pkt );
+        rx->rcvtimeo = want;
+    }
+    buf.buf = (char *)rx->buf;
+    buf.len = ECHO_RX_BUFFER;
+    rx->from_len = sizeof(rx->from);
+    QueryPerformanceCounter( &before );
+    set_blocked( sock, TRUE, engine_qpc_to_ms( before.QuadPart ) );
+    if (engine.fail_receives) WSASetLastError( WSAENETDOWN ), ret = SOCKET_ERROR;   /* test hook */
+    else ret = WSARecvFrom( sock->s, &buf, 1, &got, &flags, (struct sockaddr *)&rx->from, &rx->from_len, NULL, NULL );
+    QueryPerformanceCounter( &pkt->when );
+    set_blocked( sock, FALSE, 0 );
+    return received( sock, ret, got, pkt );
+}
+
+/* The receive thread's posted receive, cancelled (the socket closes). */
+void receive_cancel( struct echo_socket *sock )
+{
     DWORD got, flags;
 
-    if (!sock->posted || !HasOverlappedIoCompleted( &sock->ov )) return FALSE;
-    QueryPerformanceCounter( &when );
-    if (!WSAGetOverlappedResult( sock->s, &sock->ov, &got, FALSE, &flags ))
-    {
-        if (WSAGetLastError() == WSA_IO_INCOMPLETE) return FALSE;
-        got = 0;
-    }
-    sock->posted = FALSE;
-    sock->retry_delay = 0;
-    if (got) dispatch_packet( sock, sock->rx, got, &when );
-    return TRUE;
+    if (!sock->rx.posted) return;
+    CancelIoEx( (HANDLE)sock->s, &sock->rx.ov );
+    WSAGetOverlappedResult( sock->s, &sock->rx.ov, &got, TRUE, &flags );
+    sock->rx.posted = FALSE;
 }
 
-/* Reads what the socket has, RECEIVE_BATCH packets at most, and leaves a
- * receive posted; TRUE if it may have more (or failed and waits to retry). */
-static BOOL receive_from( struct echo_socket *sock, ULONGLONG now )
+/* Tells flow control how far all our sockets have been read: waiting when
+ * every one's receiver is blocked in a receive that found nothing, and
+ * since when they were all last seen empty. */
+void receive_publish( ULONGLONG now )
 {
-    unsigned int n;
-
-    if (sock->retry_at)
-    {
-        if (now < sock->retry_at) return FALSE;
-        sock->retry_at = 0;
-    }
-    for (n = 0; n < RECEIVE_BATCH; n++)
-    {
-        if (!sock->posted) post_receive( sock );
-        if (sock->retry_at) return FALSE;
-        if (!receive_ready( sock )) return FALSE;   /* posted and pending: empty */
-    }
-    return TRUE;
-}
-
-static void expire_timers( void )
-{
-    struct echo_request *expired = NULL, *req;
-    struct timer_node *node;
-    ULONGLONG now = engine_now_ms();
+    ULONGLONG empty_at = now;
+    BOOL waiting = TRUE;
+    struct echo_list *elem;
 
     EnterCriticalSection( &engine.cs );
-    while ((node = timer_heap_pop_expired( &engine.timers, now )))
+    for (elem = engine.sockets.next; elem != &engine.sockets; elem = elem->next)
     {
-        req = CONTAINING_RECORD( node, struct echo_request, timer );
-        request_unregister( req );
-        /* chain through the (now unused) deadline field */
-        req->timer.deadline = (ULONG_PTR)expired;
-        expired = req;
+        const struct echo_rx *rx = &ECHO_LIST_ENTRY( elem, struct echo_socket, entry )->rx;
+        if (rx->blocked) continue;
+        waiting = FALSE;
+        empty_at = min( empty_at, rx->empty_at );
     }
-    node = timer_heap_min( &engine.timers );
-    engine.wake_at = node ? node->deadline : ~(ULONGLONG)0;
     LeaveCriticalSection( &engine.cs );
-
-    while ((req = expired))
-    {
-        expired = (struct echo_request *)(ULONG_PTR)req->timer.deadline;
-        TRACE( "seq %u timed out\n", req->key.seq );
-        completion_fail( req, IP_REQ_TIMED_OUT );
-    }
-}
-
-/* How long the thread may wait: until the earliest deadline or the next
- * receive retry. Also tells the flow control whether it waits idle. */
-static DWORD wait_timeout( struct echo_socket **socks, unsigned int count, BOOL more )
-{
-    ULONGLONG wake_at, now = engine_now_ms();
-    BOOL idle = !more;
-    unsigned int i;
-
-    EnterCriticalSection( &engine.cs );
-    wake_at = engine.wake_at;
-    for (i = 0; i < count; i++)
-    {
-        if (socks[i]->retry_at) idle = FALSE, wake_at = min( wake_at, socks[i]->retry_at );
-    }
-    flow_receiver_idle( idle );
-    LeaveCriticalSection( &engine.cs );
-    if (more || wake_at <= now) return 0;
-    if (wake_at == ~(ULONGLONG)0) return INFINITE;
-    return wake_at - now > 0x7fffffff ? 0x7fffffff : (DWORD)(wake_at - now);
-}
-
-DWORD CALLBACK receive_thread( void *arg )
-{
-    HANDLE handles[ECHO_MAX_SOCKETS + 1];
-    struct echo_socket *socks[ECHO_MAX_SOCKETS];
-    unsigned int i, count;
-    DWORD timeout;
-    BOOL more;
-
-    for (;;)
-    {
-        ULONGLONG now = engine_now_ms();
-
-        EnterCriticalSection( &engine.cs );
-        flow_receiver_idle( FALSE );
-        count = engine.socket_count;
-        memcpy( socks, engine.sockets, count * sizeof(*socks) );
-        LeaveCriticalSection( &engine.cs );
-
-        for (i = 0, more = FALSE; i < count; i++) more |= receive_from( socks[i], now );
-        expire_timers();
-        if (!(timeout = wait_timeout( socks, count, more ))) continue;
-
-        handles[0] = engine.wake;
-        for (i = 0; i < count; i++) handles[i + 1] = socks[i]->ov.hEvent;
-        if (WaitForMultipleObjects( count + 1, handles, FALSE, timeout ) == WAIT_FAILED)
-        {
-            ERR( "wait failed: %lu\n", GetLastError() );
-            Sleep( 1 );
-        }
-    }
-    return 0;
+    flow_drained( &engine.flow, waiting, empty_at, now );
 }

@@ -1,20 +1,36 @@
 /*
- * Requests: turning checked parameters into a request, the pending table
- * (indexed by sequence number) and the timer heap of asynchronous
- * requests, the send path (after the flow budget, echo_flow.c), and the
- * synchronous caller's wait, which times itself out so that it never needs
- * the receive thread's timers.
+ * A request's whole life, in this one file:
  *
- * A request's time runs from just before its sendto: its deadline is that
- * moment plus Timeout, and its RoundTripTime ends when the receive thread
- * picks up the answer. Timeouts below ECHO_MIN_TIMEOUT (16 ms, Windows'
- * default timer tick) wait that long: Windows accepts Timeout 0 and a
- * loopback echo then succeeds (Wine's iphlpapi tests, checked on Windows),
- * and .NET documents that with very small timeouts a reply can still be
- * received after Timeout has passed.
+ *   request_submit   fills it in from checked parameters (an Event
+ *                    request's event reset, an APC request's thread
+ *                    recorded); waits for the flow budget; sets the
+ *                    socket's options, registers it in the table of
+ *                    requests in flight and sends it;
+ *   request_wait     a synchronous caller waits: it receives on its socket
+ *                    itself while nobody else does (leader), else waits to
+ *                    be completed or given the socket (follower), and times
+ *                    itself out;
+ *   request_dispatch a received packet is matched and completes its request;
+ *   request_expire   an asynchronous request's deadline passed;
+ *   request_complete the one completion: the reply buffer, then waking the
+ *                    synchronous caller, signalling the event, or handing
+ *                    the APC to its thread;
+ *   request_free     its references (socket, event, thread) and memory.
  *
- * Owns struct echo_request until completion; must not touch a socket's
- * receive side or its option state except through echo_socket.c.
+ * Ownership: the submitter owns a request until it is registered; from
+ * then the table of requests in flight (pending_table.c) owns it, and
+ * whoever takes it out (a reply, its deadline, a failed send, the waiting
+ * caller's own deadline) completes it, and the completion frees it (an
+ * asynchronous one) or wakes its caller, who frees nothing (a synchronous
+ * one lives on the caller's stack). The submitter keeps only the sequence
+ * number and serial the table gave it.
+ *
+ * Time: a request's deadline is just before its send plus Timeout; its
+ * RoundTripTime ends when its reply is picked up. Timeouts below
+ * ECHO_MIN_TIMEOUT (16 ms, Windows' default timer tick) wait that long:
+ * Windows accepts Timeout 0 and a loopback echo then succeeds (Wine's
+ * iphlpapi tests, checked on Windows), and .NET documents that with very
+ * small timeouts a reply can still be received after Timeout has passed.
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -40,227 +56,361 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(icmp);
 
-/* ---- the pending table and timers (engine.cs held) ---- */
-
-BOOL request_register( struct echo_request *req, DWORD timeout, BOOL *wake )
+enum completion_kind
 {
-    unsigned int tries;
-    USHORT seq;
+    COMPLETE_WAKE,                          /* a synchronous caller waits for it */
+    COMPLETE_EVENT,                         /* signal the caller's event */
+    COMPLETE_APC,                           /* run the caller's APC in its thread */
+};
 
-    if (engine.pending_count >= ECHO_SEQ_SPACE) return FALSE;
-    for (tries = 0; tries < ECHO_SEQ_SPACE; tries++)
-    {
-        seq = engine.next_seq++;
-        if (!engine.pending[seq]) break;
-    }
-    QueryPerformanceCounter( &req->sent );
-    req->timer.deadline = engine_qpc_to_ms( req->sent.QuadPart ) + max( timeout, ECHO_MIN_TIMEOUT );
-    /* a synchronous caller times itself out (request_wait): only asynchronous
-     * requests go into the heap, so only they may need the receive thread
-     * woken to shorten its wait (a wineserver round trip) */
-    *wake = FALSE;
-    if (req->how != COMPLETE_WAKE)
-    {
-        if (timer_heap_insert( &engine.timers, &req->timer )) return FALSE;
-        *wake = req->timer.deadline < engine.wake_at;
-        if (*wake) engine.wake_at = req->timer.deadline;
-    }
-    req->key.id = engine.id;
-    req->key.seq = seq;
-    engine.pending[seq] = req;
-    engine.pending_count++;
-    req->pending = TRUE;
-    return TRUE;
+struct echo_request
+{
+    struct pending_entry pending;           /* while in flight */
+    struct flow_charge flow;                /* receive-buffer bytes it holds */
+    struct echo_apc apc;                    /* COMPLETE_APC */
+    struct rx_waiter waiter;                /* COMPLETE_WAKE, waiting for another receiver */
+    struct icmp_request_key key;            /* (key.seq: pending.seq) */
+    struct echo_socket *sock;               /* a reference */
+    enum completion_kind how;
+    LARGE_INTEGER sent;                     /* QueryPerformanceCounter just before registering */
+    ULONGLONG deadline;
+    BYTE *reply;
+    DWORD reply_size;
+    DWORD written;
+    DWORD reply_count;
+    DWORD status;
+    LONG done;                              /* COMPLETE_WAKE: completed (engine.cs) */
+    struct event_ref *event;                /* COMPLETE_EVENT */
+    struct apc_thread *thread;              /* COMPLETE_APC */
+    NTSTATUS iosb_status;                   /* the APC's IO_STATUS_BLOCK.Status */
+};
+
+#define REQUEST_OF( entry ) CONTAINING_RECORD( entry, struct echo_request, pending )
+
+/* ---- the end of a request ---- */
+
+/* Lets go of what the request holds and frees an asynchronous one. */
+static void request_free( struct echo_request *req )
+{
+    if (req->event) event_release( req->event );
+    if (req->thread) apc_thread_release( req->thread );
+    socket_release( req->sock );
+    if (req->how != COMPLETE_WAKE) HeapFree( GetProcessHeap(), 0, req );
 }
 
-void request_unregister( struct echo_request *req )
+static void request_apc_release( struct echo_apc *apc )
 {
-    flow_release( req );
-    timer_heap_remove( &engine.timers, &req->timer );
-    engine.pending[req->key.seq] = NULL;
-    engine.pending_count--;
-    req->pending = FALSE;
+    request_free( CONTAINING_RECORD( apc, struct echo_request, apc ) );
+}
+
+/* The one completion: writes the result, then tells the caller. The
+ * caller of this owns req (took it out of the table, or never put it in). */
+static void request_complete( struct echo_request *req, const struct icmp_result *res )
+{
+    flow_cancel( &engine.flow, &req->flow );   /* (nothing when its reply gave the bytes back) */
+    req->status = res->status;
+    req->reply_count = res->reply_count;
+    req->written = req->sock->ops->family->write_reply( req->reply, req->reply_size, res );
+    TRACE( "completed seq %u: status %u, address %s, rtt %u, %lu bytes\n", req->pending.seq, res->status,
+           req->sock->ops->family->debugstr_address( res->address ), res->rtt_ms, req->written );
+
+    if (req->how == COMPLETE_WAKE)
+    {
+        EnterCriticalSection( &engine.cs );
+        req->done = TRUE;
+        WakeConditionVariable( &req->waiter.cv );
+        LeaveCriticalSection( &engine.cs );
+        return;   /* (the caller may return at once: req is not touched again) */
+    }
+    EnterCriticalSection( &engine.cs );
+    req->sock->rx.async_count--;
+    LeaveCriticalSection( &engine.cs );
+    if (req->how == COMPLETE_EVENT)
+    {
+        event_signal( req->event );
+        request_free( req );
+        return;
+    }
+    req->apc.iosb.Status = req->iosb_status;
+    req->apc.iosb.Information = req->written;
+    apc_deliver( req->thread, &req->apc );   /* (request_apc_release frees it once the routine ran) */
+}
+
+static void request_fail( struct echo_request *req, DWORD status )
+{
+    struct icmp_result res;
+
+    memset( &res, 0, sizeof(res) );
+    res.status = status;
+    request_complete( req, &res );
+}
+
+/* ---- replies and deadlines ---- */
+
+struct match_context
+{
+    const struct icmp_packet *packet;
+    const struct socket_ops *ops;
+};
+
+static int match_request( const struct pending_entry *entry, const void *context )
+{
+    const struct match_context *m = context;
+    struct icmp_request_key key = REQUEST_OF( entry )->key;
+
+    key.seq = entry->seq;
+    return icmp_match( m->packet, &key, m->ops->echo_check );
+}
+
+/* A packet received on sock completes the request it answers, if any;
+ * TRUE if that was a synchronous one. */
+BOOL request_dispatch( struct echo_socket *sock, const struct rx_packet *pkt )
+{
+    struct match_context m = { NULL, sock->ops };
+    struct pending_entry *entry;
+    struct echo_request *req;
+    struct icmp_packet p;
+    struct icmp_result res;
+    DWORD rtt;
+    BOOL sync;
+
+    if (sock->ops->family->parse( pkt->data, pkt->len, pkt->from, &p ) == ICMP_KIND_IGNORE) return FALSE;
+    m.packet = &p;
+    if (!(entry = pending_take_seq( &engine.pending, p.seq, match_request, &m )))
+    {
+        TRACE( "ignoring a packet for seq %u (%s)\n", p.seq, sock->ops->name );
+        return FALSE;
+    }
+    req = REQUEST_OF( entry );
+    rtt = (DWORD)engine_qpc_to_ms( pkt->when.QuadPart - req->sent.QuadPart );
+    flow_reply( &engine.flow, &req->flow, engine_qpc_to_ms( pkt->when.QuadPart ) );
+    flow_round_trip( &engine.flow, rtt );
+    icmp_result_from_packet( &p, rtt, &res );
+    if (pkt->from->si_family == AF_INET6) res.scope_id = pkt->from->Ipv6.sin6_scope_id;
+    sync = req->how == COMPLETE_WAKE;
+    request_complete( req, &res );   /* (a synchronous req may be gone once this returns) */
+    return sync;
+}
+
+/* Completes the asynchronous requests whose deadline passed; the next deadline. */
+ULONGLONG request_expire( ULONGLONG now )
+{
+    struct pending_entry *entry;
+
+    while ((entry = pending_take_expired( &engine.pending, now )))
+    {
+        TRACE( "seq %u timed out\n", entry->seq );
+        request_fail( REQUEST_OF( entry ), IP_REQ_TIMED_OUT );
+    }
+    return pending_next_deadline( &engine.pending );
 }
 
 /* ---- sending ---- */
 
-/* Builds and sends the registered request (engine.send_cs held); a Win32 error or 0. */
-static DWORD send_packet( struct echo_socket *sock, struct echo_request *req, const struct echo_params *p )
+/* Builds the packet and sends it (send_cs held); a Win32 error or 0. */
+static DWORD send_packet( struct echo_socket *sock, uint16_t seq, const struct echo_params *p )
 {
     BYTE stack_packet[ICMP_HDR_LEN + 256], *packet = stack_packet;
-    uint8_t dst[ICMP_ADDR_LEN];
     size_t len;
     DWORD err;
 
     if (p->data_size > sizeof(stack_packet) - ICMP_HDR_LEN &&
         !(packet = HeapAlloc( GetProcessHeap(), 0, ICMP_HDR_LEN + p->data_size )))
         return ERROR_NOT_ENOUGH_MEMORY;
-    len = sock->ops->family->build( packet, ICMP_HDR_LEN + p->data_size, req->key.id, req->key.seq, p->data, p->data_size );
-    memcpy( dst, req->key.dst, sizeof(dst) );
-    TRACE( "sending seq %u: %u bytes to %s, ttl %d tos %d df %d, %u option bytes, timeout %lu\n", req->key.seq,
-           p->data_size, sock->ops->family->debugstr_address( dst ), sock->ttl, sock->tos, sock->df, p->options_size,
-           p->timeout );
-    if ((err = socket_send( sock, packet, len, &p->dst )))
-        TRACE( "seq %u: sendto failed: %lu\n", req->key.seq, err );
+    len = sock->ops->family->build( packet, ICMP_HDR_LEN + p->data_size, engine.id, seq, p->data, p->data_size );
+    TRACE( "sending seq %u: %u bytes, ttl %d tos %d df %d, %u option bytes, timeout %lu\n", seq, p->data_size,
+           sock->ttl, sock->tos, sock->df, p->options_size, p->timeout );
+    if ((err = socket_send( sock, packet, len, &p->dst ))) TRACE( "seq %u: sendto failed: %lu\n", seq, err );
     if (packet != stack_packet) HeapFree( GetProcessHeap(), 0, packet );
     return err;
 }
 
-/* Completes a request that failed here, unless a reply or its timer got there first. */
-static void fail_sent_request( struct echo_request *req, DWORD status )
+/* Registers and sends. Returns 0 (the request completes, perhaps already:
+ * the caller must not touch an asynchronous one again), or the IP_STATUS
+ * it was refused with before it was registered (nothing completes then). */
+static DWORD request_send( struct echo_request *req, const struct echo_params *p, uint16_t *seq, uint32_t *serial )
 {
-    BOOL fail;
+    struct echo_socket *sock = req->sock;
+    BOOL async = req->how != COMPLETE_WAKE, wake = FALSE;
+    ULONGLONG earliest;
+    DWORD err;
 
-    EnterCriticalSection( &engine.cs );
-    if ((fail = req->pending)) request_unregister( req );
-    LeaveCriticalSection( &engine.cs );
-    if (fail) completion_fail( req, status );
-}
-
-/* Sets the options, registers and sends. Returns 0, or the IP_STATUS with
- * which the request was refused before it was registered (no completion
- * happens then; the caller reports it as the last error); otherwise the
- * request completes, perhaps already. */
-static DWORD request_send( struct echo_socket *sock, struct echo_request *req, const struct echo_params *p )
-{
-    DWORD err, status = p->unsent_status;
-    BOOL registered = FALSE, wake = FALSE;
-
-    req->key.payload_size = p->data_size;
-    req->key.payload_hash = icmp_payload_hash( p->data, p->data_size );
-    if (!status) flow_reserve( req, p->data_size, sock->ops->family->is_loopback( &p->dst ) );
-    EnterCriticalSection( &engine.send_cs );
-    err = sock->ops->family->set_options( sock, p );
-    EnterCriticalSection( &engine.cs );
-    if (!err && !(registered = request_register( req, p->timeout, &wake ))) err = ERROR_NOT_ENOUGH_MEMORY;
-    if (!registered) flow_release( req );
-    LeaveCriticalSection( &engine.cs );
+    flow_take( &req->flow, flow_charge_for( sock->ops, p->data_size, sock->ops->family->is_loopback( &p->dst ) ) );
+    EnterCriticalSection( &sock->send_cs );
+    if (!(err = sock->ops->family->set_options( sock, p )))
+    {
+        if (async)
+        {
+            EnterCriticalSection( &engine.cs );
+            wake = !sock->rx.async_count++ && sock->rx.owner == RX_NONE;   /* someone must receive */
+            LeaveCriticalSection( &engine.cs );
+        }
+        QueryPerformanceCounter( &req->sent );
+        req->deadline = engine_qpc_to_ms( req->sent.QuadPart ) + max( p->timeout, ECHO_MIN_TIMEOUT );
+        if (pending_add( &engine.pending, &req->pending, req->deadline, async, seq, serial, &earliest ))
+            err = ERROR_NOT_ENOUGH_MEMORY;
+        else if (async && req->deadline < echo_load64( &engine.loop_wake_at ))
+            wake = TRUE;   /* the receive thread sleeps past this deadline */
+        if (err && async)
+        {
+            EnterCriticalSection( &engine.cs );
+            sock->rx.async_count--;
+            LeaveCriticalSection( &engine.cs );
+        }
+    }
     if (err)
     {
-        LeaveCriticalSection( &engine.send_cs );
+        LeaveCriticalSection( &sock->send_cs );
+        flow_cancel( &engine.flow, &req->flow );
         return ip_status_from_error( err );
     }
-    if (wake) SetEvent( engine.wake );
-    if (!status && (err = send_packet( sock, req, p ))) status = ip_status_from_error( err );
-    LeaveCriticalSection( &engine.send_cs );
-
-    if (status) fail_sent_request( req, status );
+    if (wake) engine_wake();
+    err = send_packet( sock, *seq, p );
+    LeaveCriticalSection( &sock->send_cs );
+    if (err && (req = (struct echo_request *)pending_take_serial( &engine.pending, *seq, *serial )))
+        request_fail( req, ip_status_from_error( err ) );
     return 0;
 }
 
 /* ---- the synchronous caller ---- */
 
-/* Waits for the reply, or times out here: still pending at the deadline. */
-static void request_wait( struct echo_request *req )
+/* Receives on its socket, for anyone, until its own request completed or
+ * its deadline passed (or the socket fails: it then waits as a follower). */
+static void request_lead( struct echo_request *req )
 {
+    struct rx_packet pkt;
+    ULONGLONG now;
+
+    while (!__atomic_load_n( &req->done, __ATOMIC_ACQUIRE ) && (now = engine_now_ms()) < req->deadline)
+    {
+        enum rx_result r = receive_lead_one( req->sock, (DWORD)min( req->deadline - now, 0x7fffffff ), &pkt );
+
+        if (r == RX_PACKET) request_dispatch( req->sock, &pkt );
+        else if (r == RX_FAILED) break;
+    }
+}
+
+/* Waits for the reply, or times out here: still in flight at its deadline. */
+static void request_wait( struct echo_request *req, uint16_t seq, uint32_t serial )
+{
+    struct echo_socket *sock = req->sock;
+    BOOL wake_thread;
+
     EnterCriticalSection( &engine.cs );
+    receive_follow( sock, &req->waiter );
     while (!req->done)
     {
-        ULONGLONG now = engine_now_ms();
-        DWORD wait = INFINITE;
+        ULONGLONG now = engine_now_ms(), until = req->deadline;
 
-        if (req->pending)
+        if (now >= req->deadline)
         {
-            if (now >= req->timer.deadline)
+            LeaveCriticalSection( &engine.cs );
+            if (pending_take_serial( &engine.pending, seq, serial ))
             {
-                request_unregister( req );
-                LeaveCriticalSection( &engine.cs );
-                TRACE( "seq %u timed out\n", req->key.seq );
-                completion_fail( req, IP_REQ_TIMED_OUT );
-                EnterCriticalSection( &engine.cs );
-                continue;
+                TRACE( "seq %u timed out\n", seq );
+                request_fail( req, IP_REQ_TIMED_OUT );
             }
-            wait = req->timer.deadline - now > 0x7fffffff ? 0x7fffffff : (DWORD)(req->timer.deadline - now);
+            EnterCriticalSection( &engine.cs );
+            continue;   /* (or a reply is being written: done comes next) */
         }
-        /* (no longer pending: the receive thread is writing the result) */
-        SleepConditionVariableCS( &req->cv, &engine.cs, wait );
+        if (receive_lead_begin( sock, now ))
+        {
+            receive_unfollow( &req->waiter );
+            LeaveCriticalSection( &engine.cs );
+            request_lead( req );
+            EnterCriticalSection( &engine.cs );
+            wake_thread = receive_lead_end( sock, engine_now_ms() );
+            if (!req->done) receive_follow( sock, &req->waiter );
+            if (!wake_thread) continue;
+            LeaveCriticalSection( &engine.cs );
+            engine_wake();   /* asynchronous requests are in flight on it: the receive thread takes over */
+            EnterCriticalSection( &engine.cs );
+            continue;
+        }
+        if (receive_retry_at( sock ) > now) until = min( until, receive_retry_at( sock ) );
+        SleepConditionVariableCS( &req->waiter.cv, &engine.cs, (DWORD)min( until - now, 0x7fffffff ) );
     }
+    receive_unfollow( &req->waiter );
     LeaveCriticalSection( &engine.cs );
 }
 
 /* ---- submitting ---- */
 
-/* Fills a request for p, with its completion; a Win32 error or 0. */
-static DWORD request_init( struct echo_request *req, const struct socket_ops *ops, const struct echo_params *p )
+/* Fills a request in for p; a Win32 error or 0. */
+static DWORD request_init( struct echo_request *req, struct echo_socket *sock, const struct echo_params *p )
 {
     memset( req, 0, sizeof(*req) );
-    req->refs = 2;  /* asynchronous: released by the completion and by the sender once sent */
-    req->timer.index = TIMER_NOT_QUEUED;
-    list_init( &req->flow_entry );
-    list_init( &req->apc_entry );
-    req->ops = ops;
-    req->key.family = ops->family->key_family;
-    ops->family->address_bytes( &p->dst, req->key.dst );
+    req->sock = sock;
+    echo_list_init( &req->flow.entry );
+    echo_list_init( &req->waiter.entry );
+    InitializeConditionVariable( &req->waiter.cv );
+    req->key.family = sock->ops->family->key_family;
+    req->key.id = engine.id;
+    sock->ops->family->address_bytes( &p->dst, req->key.dst );
+    req->key.payload_size = p->data_size;
+    req->key.payload_hash = icmp_payload_hash( p->data, p->data_size );
     req->reply = p->reply;
     req->reply_size = p->reply_size;
     req->iosb_status = p->unsent_status ? p->unsent_iosb_status : STATUS_SUCCESS;
-    InitializeConditionVariable( &req->cv );
-
+    req->apc.routine = p->apc;
+    req->apc.context = p->apc_context;
+    req->apc.release = request_apc_release;
     if (p->event)
     {
         req->how = COMPLETE_EVENT;
-        if (!DuplicateHandle( GetCurrentProcess(), p->event, GetCurrentProcess(), &req->event,
-                              0, FALSE, DUPLICATE_SAME_ACCESS ))
-            return GetLastError();
-        ResetEvent( req->event );
+        return event_acquire( p->event, &req->event );
     }
-    else if (p->apc)
+    if (p->apc)
     {
         req->how = COMPLETE_APC;
-        req->apc = p->apc;
-        req->apc_context = p->apc_context;
-        if (!(req->thread = thread_ref_current())) return ERROR_NOT_ENOUGH_MEMORY;
+        return (req->thread = apc_thread_current()) ? 0 : ERROR_NOT_ENOUGH_MEMORY;
     }
-    else req->how = COMPLETE_WAKE;
+    req->how = COMPLETE_WAKE;
     return 0;
 }
 
-/* Undoes request_init for a request that never got registered. */
-static void request_discard( struct echo_request *req )
+DWORD request_submit( struct echo_socket *sock, const struct echo_params *p, struct echo_outcome *out )
 {
-    if (req->event) CloseHandle( req->event );
-    if (req->thread) thread_ref_release( req->thread );
-    if (req->how != COMPLETE_WAKE) HeapFree( GetProcessHeap(), 0, req );
-}
-
-static DWORD fail( DWORD err )
-{
-    SetLastError( err );
-    return 0;
-}
-
-DWORD echo_request_submit( const struct echo_params *p )
-{
-    const struct socket_ops *ops = socket_ops_for_family( p->dst.si_family );
     struct echo_request sync_req, *req = &sync_req;
-    struct echo_socket *sock;
-    DWORD err;
+    uint16_t seq = 0;
+    uint32_t serial = 0;
+    DWORD err, status = 0;
 
-    /* Windows' order: a source that is not ours (found by binding the
-     * socket we send from), then the reply buffer's room for the data,
-     * then whatever else kept the socket from opening */
-    err = socket_get( &p->src, p->dst.si_family, &sock );
-    if (err == ERROR_INVALID_NETNAME) return fail( err );
-    if (p->reply_size < ops->family->reply_struct_size + p->data_size) return fail( IP_GENERAL_FAILURE );
-    if (err) return fail( err );
-
+    memset( out, 0, sizeof(*out) );
     if ((p->event || p->apc) && !(req = HeapAlloc( GetProcessHeap(), 0, sizeof(*req) )))
-        return fail( ERROR_NOT_ENOUGH_MEMORY );
-    if ((err = request_init( req, sock->ops, p )) || (err = request_send( sock, req, p )))
     {
-        request_discard( req );
-        return fail( err );  /* a Win32 error from request_init, an IP_STATUS from request_send */
+        socket_release( sock );
+        return ERROR_NOT_ENOUGH_MEMORY;
+    }
+    if ((err = request_init( req, sock, p )))
+    {
+        request_free( req );
+        return err;
+    }
+    if (p->unsent_status)
+    {
+        if (req->how != COMPLETE_WAKE)
+        {
+            EnterCriticalSection( &engine.cs );
+            sock->rx.async_count++;   /* (request_complete counts it out) */
+            LeaveCriticalSection( &engine.cs );
+        }
+        request_fail( req, p->unsent_status );
+    }
+    else if ((status = request_send( req, p, &seq, &serial )))
+    {
+        request_free( req );
+        out->status = status;
+        return 0;
     }
     if (req != &sync_req)
     {
-        request_release( req );
-        return fail( ERROR_IO_PENDING );
+        out->pending = TRUE;
+        return 0;
     }
-    request_wait( req );
-    if (req->reply_count)
-    {
-        SetLastError( 0 );
-        return req->reply_count;
-    }
-    return fail( req->status );
+    if (!req->done) request_wait( req, seq, serial );
+    out->status = req->status;
+    out->reply_count = req->reply_count;
+    request_free( req );
+    return 0;
 }

@@ -1,13 +1,17 @@
 /*
- * Sockets: one ops table per family and socket kind, opening a raw ICMP or
- * ICMPv6 socket (bound when a request names its source: that bind is how a
- * source that is not ours is recognised), telling a Linux ping socket from
- * a raw one, setting options only when a request asks for something the
- * socket does not already have, sending, and the one place Winsock's error
- * codes become Win32 ones.
+ * The engine's sockets: one per family for any source (never closed), and
+ * one per source address a request names (bound: that bind is how a source
+ * that is not ours is recognised). A socket is found or opened by
+ * socket_acquire and let go by socket_release; each request in flight holds
+ * a reference. A bound socket nobody holds is closed by the receive thread
+ * (socket_close_idle) once SOCKET_IDLE_MS have passed, or at once when more
+ * than SOCKET_IDLE_MAX are idle (the least recently used first), so any
+ * number of source addresses can be used over a process's life. Also:
+ * sending, and why no ICMP socket can be opened (said once per process).
  *
- * Owns struct echo_socket's send side and the socket list; must not touch
- * requests or the receive side of a socket (echo_receive.c).
+ * Owns struct echo_socket's life and its place in engine.sockets; the
+ * receive side (echo_receive.c) and the options (echo_family.c) are
+ * others'.
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -30,289 +34,15 @@
 #include <string.h>
 
 #include "echo_private.h"
-#include "icmp4_packet.h"
-#include "icmp6_packet.h"
-#include "icmp_reply.h"
 #include "wine/debug.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(icmp);
 WINE_DECLARE_DEBUG_CHANNEL(winediag);
 
-C_ASSERT( sizeof(ICMP_ECHO_REPLY) == (sizeof(void *) == 8 ? ICMP_ECHO_REPLY64_SIZE : ICMP_ECHO_REPLY32_SIZE) );
-C_ASSERT( MAX_OPT_SIZE == IPV4_MAX_OPT_LEN );
+#define SOCKET_IDLE_MS   10000
+#define SOCKET_IDLE_MAX  8
 
-DWORD win32_error_from_wsa( int err )
-{
-    switch (err)
-    {
-    case 0:                     return ERROR_SUCCESS;
-    case WSAEACCES:             return ERROR_ACCESS_DENIED;
-    case WSAEADDRNOTAVAIL:      return ERROR_INVALID_NETNAME;
-    case WSAEAFNOSUPPORT:
-    case WSAEPFNOSUPPORT:
-    case WSAEPROTONOSUPPORT:
-    case WSAESOCKTNOSUPPORT:
-    case WSAEOPNOTSUPP:         return ERROR_NOT_SUPPORTED;
-    case WSAENETUNREACH:        return ERROR_NETWORK_UNREACHABLE;
-    case WSAEHOSTUNREACH:       return ERROR_HOST_UNREACHABLE;
-    case WSAEMSGSIZE:           return ERROR_BAD_LENGTH;
-    case WSAENOBUFS:
-    case WSA_NOT_ENOUGH_MEMORY: return ERROR_NOT_ENOUGH_MEMORY;
-    case WSAEMFILE:             return ERROR_TOO_MANY_OPEN_FILES;
-    case WSAEINVAL:
-    case WSAEFAULT:             return ERROR_INVALID_PARAMETER;
-    case WSA_IO_PENDING:        return ERROR_IO_PENDING;
-    case WSANOTINITIALISED:
-    case WSASYSNOTREADY:        return ERROR_NOT_READY;
-    default:                    return ERROR_GEN_FAILURE;
-    }
-}
-
-static DWORD last_wsa_error( void )
-{
-    return win32_error_from_wsa( WSAGetLastError() );
-}
-
-/* ---- IPv4 ---- */
-
-static void ipv4_address_bytes( const SOCKADDR_INET *addr, uint8_t out[ICMP_ADDR_LEN] )
-{
-    memset( out, 0, ICMP_ADDR_LEN );
-    memcpy( out, &addr->Ipv4.sin_addr, 4 );
-}
-
-static BOOL ipv4_is_any( const SOCKADDR_INET *addr )
-{
-    return !addr->Ipv4.sin_addr.s_addr;
-}
-
-static BOOL ipv4_is_loopback( const SOCKADDR_INET *addr )
-{
-    return ((const BYTE *)&addr->Ipv4.sin_addr)[0] == 127;
-}
-
-static const char *ipv4_debugstr_address( const uint8_t a[ICMP_ADDR_LEN] )
-{
-    return wine_dbg_sprintf( "%u.%u.%u.%u", a[0], a[1], a[2], a[3] );
-}
-
-static const struct socket_ops ipv4_raw_ops, ipv4_ping_ops;
-
-/* Without CAP_NET_RAW, Wine quietly opens a Linux ping socket instead: the
- * kernel rewrites our identifier (Wine maps back only its last few) and
- * keeps ICMP errors to itself. Such a socket refuses IP_HDRINCL. */
-static const struct socket_ops *ipv4_setup( struct echo_socket *sock )
-{
-    DWORD off = FALSE;
-    int len = sizeof(sock->default_ttl);
-    BOOL ping = setsockopt( sock->s, IPPROTO_IP, IP_HDRINCL, (char *)&off, sizeof(off) ) != 0;
-
-    if (ping) TRACE( "a ping socket (IP_HDRINCL refused: %d)\n", WSAGetLastError() );
-    if (getsockopt( sock->s, IPPROTO_IP, IP_TTL, (char *)&sock->default_ttl, &len ) || !sock->default_ttl)
-        sock->default_ttl = 128;
-    /* no DF unless asked: the platform default may be path MTU discovery */
-    setsockopt( sock->s, IPPROTO_IP, IP_DONTFRAGMENT, (char *)&off, sizeof(off) );
-    return ping ? &ipv4_ping_ops : &ipv4_raw_ops;
-}
-
-/* sets one integer option if it differs from *cur */
-static DWORD set_int_option( SOCKET s, int level, int name, int value, int *cur )
-{
-    if (value == *cur) return 0;
-    if (setsockopt( s, level, name, (char *)&value, sizeof(value) )) return last_wsa_error();
-    *cur = value;
-    return 0;
-}
-
-static DWORD ipv4_set_options( struct echo_socket *sock, const struct echo_params *p )
-{
-    DWORD err;
-
-    if ((err = set_int_option( sock->s, IPPROTO_IP, IP_TTL, p->ttl ? p->ttl : sock->default_ttl, &sock->ttl )) ||
-        (err = set_int_option( sock->s, IPPROTO_IP, IP_TOS, p->tos, &sock->tos )) ||
-        (err = set_int_option( sock->s, IPPROTO_IP, IP_DONTFRAGMENT, (p->flags & IP_FLAG_DF) != 0, &sock->df )))
-        return err;
-    if (p->options_size == sock->options_size && !memcmp( sock->options, p->options, p->options_size )) return 0;
-    if (setsockopt( sock->s, IPPROTO_IP, IP_OPTIONS, (const char *)p->options, p->options_size ))
-    {
-        /* the socket keeps its previous options */
-        TRACE( "IP options rejected: %d\n", WSAGetLastError() );
-        return ERROR_INVALID_DATA;
-    }
-    memcpy( sock->options, p->options, p->options_size );
-    sock->options_size = p->options_size;
-    return 0;
-}
-
-static enum icmp_kind ipv4_parse( const struct echo_socket *sock, const BYTE *pkt, DWORD len, struct icmp_packet *out )
-{
-    return icmp4_parse( pkt, len, out );
-}
-
-static size_t ipv4_write_reply( BYTE *buf, DWORD size, const struct icmp_result *res )
-{
-    return icmp4_write_reply( buf, size, (ULONG_PTR)buf, sizeof(void *) == 8, res );
-}
-
-static const struct family_ops ipv4_family =
-{
-    .family           = AF_INET,
-    .protocol         = IPPROTO_ICMP,
-    .sockaddr_len     = sizeof(SOCKADDR_IN),
-    .key_family       = 4,
-    .reply_struct_size = sizeof(ICMP_ECHO_REPLY),
-    .address_bytes    = ipv4_address_bytes,
-    .is_any           = ipv4_is_any,
-    .is_loopback      = ipv4_is_loopback,
-    .setup            = ipv4_setup,
-    .set_options      = ipv4_set_options,
-    .build            = icmp4_build_echo,
-    .parse            = ipv4_parse,
-    .write_reply      = ipv4_write_reply,
-    .debugstr_address = ipv4_debugstr_address,
-};
-
-static const struct socket_ops ipv4_raw_ops =
-{
-    .name       = "IPv4 raw",
-    .family     = &ipv4_family,
-    .echo_check = icmp_echo_check_id,
-};
-
-static const struct socket_ops ipv4_ping_ops =
-{
-    .name       = "IPv4 ping",
-    .family     = &ipv4_family,
-    .echo_check = icmp_echo_check_payload,
-};
-
-/* ---- IPv6 ---- */
-
-static void ipv6_address_bytes( const SOCKADDR_INET *addr, uint8_t out[ICMP_ADDR_LEN] )
-{
-    memcpy( out, &addr->Ipv6.sin6_addr, ICMP_ADDR_LEN );
-}
-
-static BOOL ipv6_is_any( const SOCKADDR_INET *addr )
-{
-    return IN6_IS_ADDR_UNSPECIFIED( &addr->Ipv6.sin6_addr );
-}
-
-static BOOL ipv6_is_loopback( const SOCKADDR_INET *addr )
-{
-    return IN6_IS_ADDR_LOOPBACK( &addr->Ipv6.sin6_addr );
-}
-
-static const char *ipv6_debugstr_address( const uint8_t a[ICMP_ADDR_LEN] )
-{
-    return wine_dbg_sprintf( "%x:%x:%x:%x:%x:%x:%x:%x", a[0] << 8 | a[1], a[2] << 8 | a[3], a[4] << 8 | a[5],
-                             a[6] << 8 | a[7], a[8] << 8 | a[9], a[10] << 8 | a[11], a[12] << 8 | a[13],
-                             a[14] << 8 | a[15] );
-}
-
-static const struct socket_ops ipv6_raw_ops, ipv6_ping_ops;
-
-/* The port s is bound to (after binding it to :: if bind_any), or 0. */
-static USHORT ipv6_bound_port( SOCKET s, BOOL bind_any )
-{
-    SOCKADDR_IN6 addr;
-    int len = sizeof(addr);
-
-    memset( &addr, 0, sizeof(addr) );
-    addr.sin6_family = AF_INET6;
-    if (bind_any && bind( s, (struct sockaddr *)&addr, sizeof(addr) )) return 0;
-    if (getsockname( s, (struct sockaddr *)&addr, &len )) return 0;
-    return ntohs( addr.sin6_port );
-}
-
-/* Without CAP_NET_RAW, a Wine server that maps ICMPv6 (ours, see
- * tools/wineserver) opens a Linux ICMPv6 ping socket instead, as Wine does
- * for ICMP: the kernel rewrites our identifier and keeps ICMPv6 errors to
- * itself. Bound, a Linux raw ICMPv6 socket's port is its protocol, 58, a
- * ping socket's the identifier the kernel chose (never 0; Windows' raw
- * sockets say 0). Should a ping socket have been given 58, a second one,
- * bound while it is, cannot be given 58 too. */
-static BOOL ipv6_is_ping_socket( struct echo_socket *sock )
-{
-    USHORT port = ipv6_bound_port( sock->s, IN6_IS_ADDR_UNSPECIFIED( &sock->src.Ipv6.sin6_addr ) );
-    SOCKET other;
-
-    if (port != IPPROTO_ICMPV6) return port != 0;
-    if ((other = WSASocketW( AF_INET6, SOCK_RAW, IPPROTO_ICMPV6, NULL, 0, 0 )) == INVALID_SOCKET) return FALSE;
-    port = ipv6_bound_port( other, TRUE );
-    closesocket( other );
-    return port != IPPROTO_ICMPV6 && port != 0;
-}
-
-static const struct socket_ops *ipv6_setup( struct echo_socket *sock )
-{
-    int len = sizeof(sock->default_ttl);
-    BOOL ping = ipv6_is_ping_socket( sock );
-
-    if (ping) TRACE( "an ICMPv6 ping socket\n" );
-    if (getsockopt( sock->s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, (char *)&sock->default_ttl, &len ) ||
-        sock->default_ttl <= 0)
-        sock->default_ttl = 128;
-    return ping ? &ipv6_ping_ops : &ipv6_raw_ops;
-}
-
-/* only the hop limit (Ttl) applies to IPv6 */
-static DWORD ipv6_set_options( struct echo_socket *sock, const struct echo_params *p )
-{
-    return set_int_option( sock->s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, p->ttl ? p->ttl : sock->default_ttl, &sock->ttl );
-}
-
-/* a raw ICMPv6 socket returns the message alone: the sender is in `from` */
-static enum icmp_kind ipv6_parse( const struct echo_socket *sock, const BYTE *pkt, DWORD len, struct icmp_packet *out )
-{
-    if (sock->from.si_family != AF_INET6) return ICMP_KIND_IGNORE;
-    return icmp6_parse( pkt, len, (const uint8_t *)&sock->from.Ipv6.sin6_addr, out );
-}
-
-static size_t ipv6_write_reply( BYTE *buf, DWORD size, const struct icmp_result *res )
-{
-    return icmp6_write_reply( buf, size, res );
-}
-
-static const struct family_ops ipv6_family =
-{
-    .family           = AF_INET6,
-    .protocol         = IPPROTO_ICMPV6,
-    .sockaddr_len     = sizeof(SOCKADDR_IN6),
-    .key_family       = 6,
-    .reply_struct_size = ICMPV6_ECHO_REPLY_SIZE,
-    .address_bytes    = ipv6_address_bytes,
-    .is_any           = ipv6_is_any,
-    .is_loopback      = ipv6_is_loopback,
-    .setup            = ipv6_setup,
-    .set_options      = ipv6_set_options,
-    .build            = icmp6_build_echo,
-    .parse            = ipv6_parse,
-    .write_reply      = ipv6_write_reply,
-    .debugstr_address = ipv6_debugstr_address,
-};
-
-static const struct socket_ops ipv6_raw_ops =
-{
-    .name       = "IPv6 raw",
-    .family     = &ipv6_family,
-    .echo_check = icmp_echo_check_id,
-};
-
-static const struct socket_ops ipv6_ping_ops =
-{
-    .name       = "IPv6 ping",
-    .family     = &ipv6_family,
-    .echo_check = icmp_echo_check_payload,
-};
-
-/* The ops of a family's raw socket, until a socket says otherwise. */
-const struct socket_ops *socket_ops_for_family( int family )
-{
-    return family == AF_INET6 ? &ipv6_raw_ops : &ipv4_raw_ops;
-}
-
-/* ---- opening ---- */
+#define SOCKET_OF( elem ) ECHO_LIST_ENTRY( elem, struct echo_socket, entry )
 
 /* The SO_RCVBUF every socket asks for: ECHO_RCVBUF, or ICMP_ECHO_SO_RCVBUF
  * (bytes) when set, so that tests can give the engine a desktop's small
@@ -328,11 +58,16 @@ DWORD socket_rcvbuf( void )
     return value;
 }
 
+static BOOL socket_is_bound( const struct echo_socket *sock )
+{
+    return !sock->ops->family->is_any( &sock->src );
+}
+
 static void socket_free( struct echo_socket *sock )
 {
     if (sock->s != INVALID_SOCKET) closesocket( sock->s );
-    if (sock->ov.hEvent) WSACloseEvent( sock->ov.hEvent );
-    HeapFree( GetProcessHeap(), 0, sock->rx );
+    receive_free( sock );
+    DeleteCriticalSection( &sock->send_cs );
     HeapFree( GetProcessHeap(), 0, sock );
     WSACleanup();
 }
@@ -341,7 +76,7 @@ static const char *debugstr_source( const struct echo_socket *sock )
 {
     uint8_t a[ICMP_ADDR_LEN];
 
-    if (sock->ops->family->is_any( &sock->src )) return "any";
+    if (!socket_is_bound( sock )) return "any";
     sock->ops->family->address_bytes( &sock->src, a );
     return sock->ops->family->debugstr_address( a );
 }
@@ -349,20 +84,16 @@ static const char *debugstr_source( const struct echo_socket *sock )
 /* Whether sock is the one for this family and source. */
 static BOOL socket_is_for( const struct echo_socket *sock, int family, const SOCKADDR_INET *src )
 {
+    const struct family_ops *ops = sock->ops->family;
     uint8_t a[ICMP_ADDR_LEN], b[ICMP_ADDR_LEN];
 
-    if (sock->ops->family->family != family) return FALSE;
-    if (sock->ops->family->is_any( src )) return sock->ops->family->is_any( &sock->src );
-    sock->ops->family->address_bytes( src, a );
-    sock->ops->family->address_bytes( &sock->src, b );
+    if (ops->family != family) return FALSE;
+    if (ops->is_any( src )) return ops->is_any( &sock->src );
+    ops->address_bytes( src, a );
+    ops->address_bytes( &sock->src, b );
     return !memcmp( a, b, ICMP_ADDR_LEN ) &&
            (family != AF_INET6 || sock->src.Ipv6.sin6_scope_id == src->Ipv6.sin6_scope_id);
 }
-
-/* Why a family's sockets cannot be opened, once that is known for the
- * process's life (no such protocol, no privilege): later requests fail at
- * once with it instead of asking wineserver again and warning each time. */
-static DWORD create_error[2];   /* IPv4, IPv6 */
 
 /* Says once per process, at a level shown without any debug channel, why
  * no ICMP socket can be opened and what to do about it. */
@@ -400,23 +131,34 @@ static void explain_access_denied( void )
                     "ERROR_ACCESS_DENIED.\n", range[0] ? range : "?" );
 }
 
+/* Why a family's sockets cannot be opened, once that is known for the
+ * process's life (no such protocol, no privilege): later requests fail at
+ * once with it instead of asking wineserver again and warning each time. */
 static DWORD socket_create( struct echo_socket *sock )
 {
     const struct family_ops *ops = sock->ops->family;
-    DWORD *known = &create_error[ops->family == AF_INET6], err;
+    DWORD *known = &engine.create_error[ops->family == AF_INET6], err;
 
-    if (*known) return *known;
+    EnterCriticalSection( &engine.cs );
+    err = *known;
+    LeaveCriticalSection( &engine.cs );
+    if (err) return err;
     sock->s = WSASocketW( ops->family, SOCK_RAW, ops->protocol, NULL, 0, WSA_FLAG_OVERLAPPED );
     if (sock->s != INVALID_SOCKET) return 0;
     err = WSAGetLastError();
     WARN( "cannot open a raw %s socket: %lu\n", ops->family == AF_INET6 ? "ICMPv6" : "ICMP", err );
     if (err == WSAEPROTONOSUPPORT && ops->family == AF_INET6)
         /* stock Wine's server maps no IPPROTO_ICMPV6 to the host (every
-         * release up to at least Wine 8; tools/wineserver has the patch) */
+         * release up to at least Wine 10; tools/wineserver has the patch) */
         FIXME( "this Wine cannot open ICMPv6 sockets: Icmp6SendEcho2 fails with ERROR_NOT_SUPPORTED\n" );
     err = win32_error_from_wsa( err );
     if (err == ERROR_ACCESS_DENIED) explain_access_denied();
-    if (err == ERROR_NOT_SUPPORTED || err == ERROR_ACCESS_DENIED) *known = err;
+    if (err == ERROR_NOT_SUPPORTED || err == ERROR_ACCESS_DENIED)
+    {
+        EnterCriticalSection( &engine.cs );
+        *known = err;
+        LeaveCriticalSection( &engine.cs );
+    }
     return err;
 }
 
@@ -435,14 +177,16 @@ static DWORD socket_open( int family, const SOCKADDR_INET *src, struct echo_sock
         WSACleanup();
         return ERROR_NOT_ENOUGH_MEMORY;
     }
+    InitializeCriticalSection( &sock->send_cs );
     sock->s = INVALID_SOCKET;
-    sock->ops = socket_ops_for_family( family );
+    sock->refs = 2;   /* the list's and the caller's */
+    sock->ops = family_default_ops( family );
     sock->src = *src;
     sock->src.si_family = family;
     if ((err = socket_create( sock ))) goto failed;
-    if (!sock->ops->family->is_any( &sock->src ) && bind( sock->s, (struct sockaddr *)&sock->src, sock->ops->family->sockaddr_len ))
+    if (socket_is_bound( sock ) && bind( sock->s, (struct sockaddr *)&sock->src, sock->ops->family->sockaddr_len ))
     {
-        err = last_wsa_error();
+        err = win32_error_from_wsa( WSAGetLastError() );
         TRACE( "cannot bind to the source: %lu\n", err );
         goto failed;
     }
@@ -450,9 +194,8 @@ static DWORD socket_open( int family, const SOCKADDR_INET *src, struct echo_sock
     sock->ttl = sock->default_ttl;
     setsockopt( sock->s, SOL_SOCKET, SO_RCVBUF, (char *)&rcvbuf, sizeof(rcvbuf) );
     err = ERROR_NOT_ENOUGH_MEMORY;
-    if (!(sock->ov.hEvent = WSACreateEvent()) || !(sock->rx = HeapAlloc( GetProcessHeap(), 0, ECHO_RX_BUFFER )))
-        goto failed;
-    TRACE( "%s socket for source %s\n", sock->ops->name, debugstr_source( sock ) );
+    if (!receive_init( sock )) goto failed;
+    TRACE( "%s socket %p for source %s\n", sock->ops->name, sock, debugstr_source( sock ) );
     *ret = sock;
     return 0;
 
@@ -461,54 +204,122 @@ failed:
     return err;
 }
 
-/* Adds a new socket to the list unless another thread added one for the
- * same family and source meanwhile; *ret is the one to use. */
-static DWORD socket_add( struct echo_socket *sock, struct echo_socket **ret )
+/* engine.cs held */
+static struct echo_socket *socket_find( int family, const SOCKADDR_INET *src )
 {
-    unsigned int i;
-    DWORD err = 0;
+    struct echo_list *elem;
 
-    EnterCriticalSection( &engine.cs );
-    for (i = 0; i < engine.socket_count; i++)
-        if (socket_is_for( engine.sockets[i], sock->ops->family->family, &sock->src )) break;
-    if (i < engine.socket_count) *ret = engine.sockets[i];
-    else if (engine.socket_count == ECHO_MAX_SOCKETS) err = ERROR_TOO_MANY_OPEN_FILES;
-    else engine.sockets[engine.socket_count++] = *ret = sock;
-    LeaveCriticalSection( &engine.cs );
-    if (*ret != sock) socket_free( sock );
-    else SetEvent( engine.wake );  /* the receive thread listens on it from now on */
-    return err;
+    for (elem = engine.sockets.next; elem != &engine.sockets; elem = elem->next)
+        if (socket_is_for( SOCKET_OF( elem ), family, src )) return SOCKET_OF( elem );
+    return NULL;
 }
 
-/* Finds or opens the socket for a family and source address, starting the
- * engine with the first one. Called without engine locks. */
-DWORD socket_get( const SOCKADDR_INET *src, int family, struct echo_socket **ret )
+/* engine.cs held */
+static void socket_addref_locked( struct echo_socket *sock )
 {
-    struct echo_socket *sock;
-    unsigned int i;
+    if (sock->refs++ == 1 && socket_is_bound( sock )) engine.idle_bound--;
+}
+
+void socket_addref( struct echo_socket *sock )
+{
+    EnterCriticalSection( &engine.cs );
+    socket_addref_locked( sock );
+    LeaveCriticalSection( &engine.cs );
+}
+
+/* Finds or opens the socket for a family and source address, with a
+ * reference for the caller. Called without engine locks. */
+DWORD socket_acquire( const SOCKADDR_INET *src, int family, struct echo_socket **ret )
+{
+    struct echo_socket *sock, *found;
+    unsigned int count;
     DWORD err;
 
     EnterCriticalSection( &engine.cs );
-    for (i = 0; i < engine.socket_count; i++)
-        if (socket_is_for( engine.sockets[i], family, src )) break;
-    *ret = i < engine.socket_count ? engine.sockets[i] : NULL;
+    if ((*ret = socket_find( family, src ))) socket_addref_locked( *ret );
     LeaveCriticalSection( &engine.cs );
     if (*ret) return 0;
 
     if ((err = socket_open( family, src, &sock ))) return err;
-    if ((err = engine_start()))
+    EnterCriticalSection( &engine.cs );
+    if ((found = socket_find( family, src ))) socket_addref_locked( found );   /* another thread was quicker */
+    else
+    {
+        echo_list_add_tail( &engine.sockets, &sock->entry );
+        engine.socket_count++;
+    }
+    count = engine.socket_count;
+    LeaveCriticalSection( &engine.cs );
+    if (found)
     {
         socket_free( sock );
-        return err;
+        sock = found;
     }
-    return socket_add( sock, ret );
+    else flow_set_sockets( &engine.flow, count );
+    *ret = sock;
+    return 0;
 }
 
-/* Sends one built packet (engine.send_cs held). */
+/* Lets go of a reference; a bound socket nobody holds becomes idle. */
+void socket_release( struct echo_socket *sock )
+{
+    BOOL wake = FALSE;
+
+    EnterCriticalSection( &engine.cs );
+    sock->last_used = engine_now_ms();
+    echo_list_remove( &sock->entry );
+    echo_list_add_tail( &engine.sockets, &sock->entry );
+    if (--sock->refs == 1 && socket_is_bound( sock )) wake = ++engine.idle_bound > SOCKET_IDLE_MAX;
+    LeaveCriticalSection( &engine.cs );
+    if (wake) engine_wake();   /* too many idle: the receive thread closes the oldest */
+}
+
+/* The receive thread: closes the bound sockets only the list holds that
+ * were idle for SOCKET_IDLE_MS, and the least recently used ones beyond
+ * SOCKET_IDLE_MAX; *next: when to look again. */
+void socket_close_idle( ULONGLONG now, ULONGLONG *next )
+{
+    struct echo_list *elem, *after, closing;
+    unsigned int count;
+
+    echo_list_init( &closing );
+    EnterCriticalSection( &engine.cs );
+    for (elem = engine.sockets.next; elem != &engine.sockets; elem = after)
+    {
+        struct echo_socket *sock = SOCKET_OF( elem );
+
+        after = elem->next;
+        if (sock->refs != 1 || !socket_is_bound( sock )) continue;
+        if (engine.idle_bound <= SOCKET_IDLE_MAX && now < sock->last_used + SOCKET_IDLE_MS)
+        {
+            *next = min( *next, sock->last_used + SOCKET_IDLE_MS );
+            continue;
+        }
+        echo_list_remove( elem );
+        echo_list_add_tail( &closing, elem );
+        engine.idle_bound--;
+        engine.socket_count--;
+    }
+    count = engine.socket_count;
+    LeaveCriticalSection( &engine.cs );
+    if (echo_list_empty( &closing )) return;
+    flow_set_sockets( &engine.flow, count );
+    while ((elem = echo_list_head( &closing )))
+    {
+        struct echo_socket *sock = SOCKET_OF( elem );
+
+        echo_list_remove( elem );
+        TRACE( "closing the idle socket %p for source %s\n", sock, debugstr_source( sock ) );
+        if (sock->rx.owner == RX_THREAD) receive_cancel( sock );   /* (nothing is pending on it) */
+        socket_free( sock );
+    }
+}
+
+/* Sends one built packet (send_cs held). */
 DWORD socket_send( struct echo_socket *sock, const BYTE *packet, size_t len, const SOCKADDR_INET *dst )
 {
     if (sendto( sock->s, (const char *)packet, (int)len, 0, (const struct sockaddr *)dst,
                 sock->ops->family->sockaddr_len ) >= 0)
         return 0;
-    return last_wsa_error();
+    return win32_error_from_wsa( WSAGetLastError() );
 }

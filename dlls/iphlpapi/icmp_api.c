@@ -2,8 +2,9 @@
  * The ICMP echo API: IcmpCreateFile, Icmp6CreateFile, IcmpCloseHandle,
  * IcmpSendEcho, IcmpSendEcho2, IcmpSendEcho2Ex, Icmp6SendEcho2,
  * IcmpParseReplies and Icmp6ParseReplies. Each checks its arguments in the
- * order Windows does and hands a request to the echo engine
- * (echo_engine.h).
+ * order Windows does, hands a request to the echo engine (echo_engine.h),
+ * and turns what became of it into the function's result and last error
+ * (the only place in the DLL that sets one).
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -51,17 +52,6 @@ C_ASSERT( offsetof(ICMPV6_ECHO_REPLY_LH, Address.sin6_addr) == ICMPV6_REPLY_ADDR
 C_ASSERT( offsetof(ICMPV6_ECHO_REPLY_LH, Address.sin6_scope_id) == ICMPV6_REPLY_SCOPE_OFFSET );
 C_ASSERT( offsetof(ICMPV6_ECHO_REPLY_LH, Status) == ICMPV6_REPLY_STATUS_OFFSET );
 C_ASSERT( offsetof(ICMPV6_ECHO_REPLY_LH, RoundTripTime) == ICMPV6_REPLY_RTT_OFFSET );
-C_ASSERT( IP_DEST_NO_ROUTE == ICMP_STATUS_DEST_NO_ROUTE );
-C_ASSERT( IP_DEST_ADDR_UNREACHABLE == ICMP_STATUS_DEST_ADDR_UNREACH );
-C_ASSERT( IP_DEST_PROHIBITED == ICMP_STATUS_DEST_PROHIBITED );
-C_ASSERT( IP_HOP_LIMIT_EXCEEDED == ICMP_STATUS_HOP_LIMIT_EXCEEDED );
-C_ASSERT( IP_REASSEMBLY_TIME_EXCEEDED == ICMP_STATUS_REASSEMBLY_TIME );
-C_ASSERT( IP_PARAMETER_PROBLEM == ICMP_STATUS_PARAMETER_PROBLEM );
-C_ASSERT( IP_DEST_UNREACHABLE == ICMP_STATUS_DEST_UNREACHABLE );
-C_ASSERT( IP_TIME_EXCEEDED == ICMP_STATUS_TIME_EXCEEDED );
-C_ASSERT( IP_BAD_HEADER == ICMP_STATUS_BAD_HEADER );
-C_ASSERT( IP_ICMP_ERROR == ICMP_STATUS_ICMP_ERROR );
-C_ASSERT( IP_DEST_SCOPE_MISMATCH == ICMP_STATUS_SCOPE_MISMATCH );
 C_ASSERT( ICMP_MAX_DATA == 65500 );
 
 /***********************************************************************
@@ -144,10 +134,25 @@ static DWORD check_request_data( const void *data, WORD size )
     return 0;
 }
 
-/* Fills in what both families pass the same way and submits p. */
-static DWORD submit_echo( struct echo_params *p, void *data, WORD data_size, void *reply, DWORD reply_size,
-                          DWORD timeout, HANDLE event, PIO_APC_ROUTINE apc, void *apc_context )
+static DWORD fail( DWORD err )
 {
+    SetLastError( err );
+    return 0;
+}
+
+/* What both families do after their own checks, in Windows' order: a
+ * source that is not ours (found by binding the socket it is sent from),
+ * then the reply buffer's room for the data, then whatever else kept the
+ * socket from opening; then the request is sent. Returns what
+ * IcmpSendEcho2Ex returns, with the last error set. */
+static DWORD submit_echo( struct echo_params *p, const SOCKADDR_INET *src, void *data, WORD data_size,
+                          void *reply, DWORD reply_size, DWORD timeout, HANDLE event, PIO_APC_ROUTINE apc,
+                          void *apc_context )
+{
+    struct echo_socket *sock = NULL;
+    struct echo_outcome out;
+    DWORD err, struct_size = p->dst.si_family == AF_INET6 ? sizeof(ICMPV6_ECHO_REPLY_LH) : sizeof(ICMP_ECHO_REPLY);
+
     p->data = data;
     p->data_size = data_size;
     p->reply = reply;
@@ -156,13 +161,19 @@ static DWORD submit_echo( struct echo_params *p, void *data, WORD data_size, voi
     p->event = event;
     p->apc = event ? NULL : apc;  /* with an event the APC is ignored */
     p->apc_context = apc_context;
-    return echo_request_submit( p );
-}
 
-static DWORD fail( DWORD err )
-{
-    SetLastError( err );
-    return 0;
+    err = echo_engine_open( src, p->dst.si_family, &sock );
+    if (err == ERROR_INVALID_NETNAME) return fail( err );
+    if (reply_size < struct_size + data_size)
+    {
+        if (!err) echo_engine_close( sock );
+        return fail( IP_GENERAL_FAILURE );
+    }
+    if (err || (err = echo_engine_submit( sock, p, &out ))) return fail( err );
+    if (out.pending) return fail( ERROR_IO_PENDING );
+    if (!out.reply_count) return fail( out.status );
+    SetLastError( 0 );
+    return out.reply_count;
 }
 
 /* Reads a caller's IPv6 sockaddr into out: NULL and :: mean "any". Windows
@@ -188,6 +199,7 @@ DWORD WINAPI Icmp6SendEcho2( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, v
                              IP_OPTION_INFORMATION *options, void *reply, DWORD reply_size, DWORD timeout )
 {
     struct echo_params p;
+    SOCKADDR_INET source;
     DWORD err;
 
     TRACE( "(%p, %p, %p, %p, %p, %p, %p, %u, %p, %p, %lu, %lu)\n", handle, event, apc, apc_context,
@@ -198,7 +210,7 @@ DWORD WINAPI Icmp6SendEcho2( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, v
         return fail( ERROR_INVALID_PARAMETER );
     if (!read_sockaddr6( dst, &p.dst ) || IN6_IS_ADDR_UNSPECIFIED( &p.dst.Ipv6.sin6_addr ))
         return fail( ERROR_INVALID_NETNAME );
-    if (!read_sockaddr6( src, &p.src )) return fail( ERROR_INVALID_NETNAME );
+    if (!read_sockaddr6( src, &source )) return fail( ERROR_INVALID_NETNAME );
     if ((err = check_request_data( request, request_size ))) return fail( err );
     if (options)
     {
@@ -211,7 +223,7 @@ DWORD WINAPI Icmp6SendEcho2( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, v
             p.unsent_iosb_status = STATUS_INVALID_PARAMETER;
         }
     }
-    return submit_echo( &p, request, request_size, reply, reply_size, timeout, event, apc, apc_context );
+    return submit_echo( &p, &source, request, request_size, reply, reply_size, timeout, event, apc, apc_context );
 }
 
 /***********************************************************************
@@ -222,6 +234,7 @@ DWORD WINAPI IcmpSendEcho2Ex( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, 
                               IP_OPTION_INFORMATION *options, void *reply, DWORD reply_size, DWORD timeout )
 {
     struct echo_params p;
+    SOCKADDR_INET source;
     DWORD err;
 
     TRACE( "(%p, %p, %p, %p, %#lx, %#lx, %p, %u, %p, %p, %lu, %lu)\n", handle, event, apc, apc_context,
@@ -244,11 +257,12 @@ DWORD WINAPI IcmpSendEcho2Ex( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, 
         if (p.options_size > MAX_OPT_SIZE) return fail( IP_BAD_OPTION );
         if (p.options_size && !(p.options = options->OptionsData)) return fail( ERROR_INVALID_PARAMETER );
     }
-    p.src.Ipv4.sin_family = AF_INET;
-    p.src.Ipv4.sin_addr.s_addr = src;
+    memset( &source, 0, sizeof(source) );
+    source.Ipv4.sin_family = AF_INET;
+    source.Ipv4.sin_addr.s_addr = src;
     p.dst.Ipv4.sin_family = AF_INET;
     p.dst.Ipv4.sin_addr.s_addr = dst;
-    return submit_echo( &p, request, request_size, reply, reply_size, timeout, event, apc, apc_context );
+    return submit_echo( &p, &source, request, request_size, reply, reply_size, timeout, event, apc, apc_context );
 }
 
 /***********************************************************************

@@ -1,5 +1,8 @@
 /*
- * Binary min-heap of deadlines (see timer_heap.h). Pure C.
+ * The intrusive binary min-heap (timer_heap.h). Position n (1-based) of the
+ * complete tree is reached from the root by the bits of n below its top
+ * bit, 0 going left and 1 right; nodes move by exchanging links, never
+ * their contents. Pure C.
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -20,90 +23,124 @@
 
 #include "timer_heap.h"
 
-static void place( struct timer_heap *heap, size_t i, struct timer_node *node )
+void timer_heap_init( struct timer_heap *heap )
 {
-    heap->nodes[i] = node;
-    node->index = i;
+    heap->min = NULL;
+    heap->count = 0;
 }
 
-static void sift_up( struct timer_heap *heap, size_t i )
+/* the node at position n (1 <= n <= count), or, with parent_only, its parent */
+static struct timer_node *node_at( const struct timer_heap *heap, size_t n, int parent_only )
 {
-    struct timer_node *node = heap->nodes[i];
+    struct timer_node *node = heap->min;
+    int bit = 0;
 
-    while (i > 0)
+    while ((n >> bit) > 1) bit++;
+    for (bit--; bit >= (parent_only ? 1 : 0); bit--) node = ((n >> bit) & 1) ? node->right : node->left;
+    return node;
+}
+
+/* puts `node` where `old` is in old's parent (or at the root) */
+static void replace_in_parent( struct timer_heap *heap, struct timer_node *old, struct timer_node *node )
+{
+    node->parent = old->parent;
+    if (!old->parent) heap->min = node;
+    else if (old->parent->left == old) old->parent->left = node;
+    else old->parent->right = node;
+}
+
+/* exchanges a node with one of its children */
+static void swap_with_child( struct timer_heap *heap, struct timer_node *node, struct timer_node *child )
+{
+    struct timer_node *child_left = child->left, *child_right = child->right;
+
+    replace_in_parent( heap, node, child );
+    if (node->left == child)
     {
-        size_t parent = (i - 1) / 2;
-        if (heap->nodes[parent]->deadline <= node->deadline) break;
-        place( heap, i, heap->nodes[parent] );
-        i = parent;
+        child->left = node;
+        child->right = node->right;
     }
-    place( heap, i, node );
+    else
+    {
+        child->right = node;
+        child->left = node->left;
+    }
+    if (child->left && child->left != node) child->left->parent = child;
+    if (child->right && child->right != node) child->right->parent = child;
+    node->parent = child;
+    node->left = child_left;
+    node->right = child_right;
+    if (node->left) node->left->parent = node;
+    if (node->right) node->right->parent = node;
 }
 
-static void sift_down( struct timer_heap *heap, size_t i )
+static void sift_up( struct timer_heap *heap, struct timer_node *node )
 {
-    struct timer_node *node = heap->nodes[i];
+    while (node->parent && node->deadline < node->parent->deadline) swap_with_child( heap, node->parent, node );
+}
 
+static void sift_down( struct timer_heap *heap, struct timer_node *node )
+{
     for (;;)
     {
-        size_t child = 2 * i + 1;
-        if (child >= heap->count) break;
-        if (child + 1 < heap->count && heap->nodes[child + 1]->deadline < heap->nodes[child]->deadline)
-            child++;
-        if (node->deadline <= heap->nodes[child]->deadline) break;
-        place( heap, i, heap->nodes[child] );
-        i = child;
+        struct timer_node *least = node;
+
+        if (node->left && node->left->deadline < least->deadline) least = node->left;
+        if (node->right && node->right->deadline < least->deadline) least = node->right;
+        if (least == node) return;
+        swap_with_child( heap, node, least );
     }
-    place( heap, i, node );
 }
 
-void timer_heap_init( struct timer_heap *heap, void *(*realloc_fn)( void *, size_t ) )
+void timer_heap_insert( struct timer_heap *heap, struct timer_node *node )
 {
-    heap->nodes = NULL;
-    heap->count = heap->capacity = 0;
-    heap->realloc_fn = realloc_fn;
-}
+    struct timer_node *parent;
+    size_t n = heap->count + 1;
 
-void timer_heap_destroy( struct timer_heap *heap )
-{
-    if (heap->nodes) heap->realloc_fn( heap->nodes, 0 );
-    heap->nodes = NULL;
-    heap->count = heap->capacity = 0;
-}
-
-int timer_heap_insert( struct timer_heap *heap, struct timer_node *node )
-{
-    if (heap->count == heap->capacity)
+    node->left = node->right = node->parent = NULL;
+    node->queued = 1;
+    heap->count = n;
+    if (n == 1)
     {
-        size_t capacity = heap->capacity ? heap->capacity * 2 : 64;
-        struct timer_node **nodes = heap->realloc_fn( heap->nodes, capacity * sizeof(*nodes) );
-        if (!nodes) return -1;
-        heap->nodes = nodes;
-        heap->capacity = capacity;
+        heap->min = node;
+        return;
     }
-    heap->nodes[heap->count] = node;
-    node->index = heap->count++;
-    sift_up( heap, node->index );
-    return 0;
+    parent = node_at( heap, n, 1 );
+    if (n & 1) parent->right = node;
+    else parent->left = node;
+    node->parent = parent;
+    sift_up( heap, node );
 }
 
 void timer_heap_remove( struct timer_heap *heap, struct timer_node *node )
 {
-    size_t i = node->index;
     struct timer_node *last;
 
-    if (i == TIMER_NOT_QUEUED || i >= heap->count || heap->nodes[i] != node) return;
-    node->index = TIMER_NOT_QUEUED;
-    last = heap->nodes[--heap->count];
-    if (last == node) return;
-    place( heap, i, last );
-    if (i > 0 && heap->nodes[(i - 1) / 2]->deadline > last->deadline) sift_up( heap, i );
-    else sift_down( heap, i );
+    if (!node->queued) return;
+    node->queued = 0;
+    last = node_at( heap, heap->count, 0 );
+    heap->count--;
+    /* detach the last position's node */
+    if (!last->parent) heap->min = NULL;
+    else if (last->parent->left == last) last->parent->left = NULL;
+    else last->parent->right = NULL;
+    if (last != node)
+    {
+        /* it takes the removed node's place, then finds its level */
+        replace_in_parent( heap, node, last );
+        last->left = node->left;
+        last->right = node->right;
+        if (last->left) last->left->parent = last;
+        if (last->right) last->right->parent = last;
+        sift_down( heap, last );
+        sift_up( heap, last );
+    }
+    node->left = node->right = node->parent = NULL;
 }
 
 struct timer_node *timer_heap_pop_expired( struct timer_heap *heap, uint64_t now )
 {
-    struct timer_node *node = timer_heap_min( heap );
+    struct timer_node *node = heap->min;
 
     if (!node || node->deadline > now) return NULL;
     timer_heap_remove( heap, node );

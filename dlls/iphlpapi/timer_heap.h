@@ -1,8 +1,9 @@
 /*
- * Binary min-heap of deadlines: the echo engine's one timer structure.
- * Nodes are embedded in the objects they time; the heap stores pointers and
- * keeps each node's index so removal of any node is O(log n).
- * Pure C; not thread-safe (the engine holds its lock around it).
+ * A binary min-heap of deadlines whose nodes live inside the objects they
+ * time (the shape of libuv's heap-inl.h): the heap is a tree of links, so
+ * inserting never allocates and cannot fail, and any node can be removed
+ * in O(log n). Pure C, not thread-safe: pending_table.c holds its lock
+ * around it.
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -29,28 +30,24 @@
 
 struct timer_node
 {
-    uint64_t deadline;   /* any monotonic unit; the engine uses milliseconds */
-    size_t   index;      /* position in the heap, (size_t)-1 when not queued */
+    uint64_t deadline;      /* any monotonic unit; the engine uses milliseconds */
+    struct timer_node *left, *right, *parent;
+    int queued;
 };
 
 struct timer_heap
 {
-    struct timer_node **nodes;
+    struct timer_node *min;
     size_t count;
-    size_t capacity;
-    void *(*realloc_fn)( void *ptr, size_t size );  /* allocator; size 0 frees */
 };
 
-#define TIMER_NOT_QUEUED ((size_t)-1)
-
-void timer_heap_init( struct timer_heap *heap, void *(*realloc_fn)( void *, size_t ) );
-void timer_heap_destroy( struct timer_heap *heap );
-/* 0 on success, -1 if memory could not be grown */
-int timer_heap_insert( struct timer_heap *heap, struct timer_node *node );
+void timer_heap_init( struct timer_heap *heap );
+void timer_heap_insert( struct timer_heap *heap, struct timer_node *node );
+/* removing a node that is not queued does nothing */
 void timer_heap_remove( struct timer_heap *heap, struct timer_node *node );
 static inline struct timer_node *timer_heap_min( const struct timer_heap *heap )
 {
-    return heap->count ? heap->nodes[0] : NULL;
+    return heap->min;
 }
 /* Removes and returns the earliest node if its deadline is <= now, else NULL. */
 struct timer_node *timer_heap_pop_expired( struct timer_heap *heap, uint64_t now );

@@ -1,12 +1,8 @@
 /*
- * Completion: writing a request's result into the caller's reply buffer
- * and telling the caller: waking a synchronous caller, signalling an event,
- * or handing the request to echo_apc.c for its APC; the references that
- * keep an asynchronous request alive until then. Also the table of local
- * failures to the IP_STATUS a request completes with.
- *
- * Called with the request already out of the pending table and the timer
- * heap (echo_request.c); must not touch either.
+ * The engine's two error maps, each the only one of its kind: Winsock's
+ * codes as Win32 errors (at the socket boundary), and the Win32 errors of
+ * a request that failed here as the IP_STATUS it completes with. The
+ * packet core's status values are tied to the SDK's here too.
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -25,12 +21,8 @@
  * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 
-#include <string.h>
-
 #include "echo_private.h"
-#include "wine/debug.h"
-
-WINE_DEFAULT_DEBUG_CHANNEL(icmp);
+#include "icmpv6_reply.h"
 
 C_ASSERT( IP_SUCCESS == ICMP_STATUS_SUCCESS );
 C_ASSERT( IP_DEST_NET_UNREACHABLE == ICMP_STATUS_DEST_NET_UNREACH );
@@ -47,9 +39,47 @@ C_ASSERT( IP_TTL_EXPIRED_REASSEM == ICMP_STATUS_TTL_EXPIRED_REASSEM );
 C_ASSERT( IP_PARAM_PROBLEM == ICMP_STATUS_PARAM_PROBLEM );
 C_ASSERT( IP_SOURCE_QUENCH == ICMP_STATUS_SOURCE_QUENCH );
 C_ASSERT( IP_GENERAL_FAILURE == ICMP_STATUS_GENERAL_FAILURE );
+C_ASSERT( IP_DEST_NO_ROUTE == ICMP_STATUS_DEST_NO_ROUTE );
+C_ASSERT( IP_DEST_ADDR_UNREACHABLE == ICMP_STATUS_DEST_ADDR_UNREACH );
+C_ASSERT( IP_DEST_PROHIBITED == ICMP_STATUS_DEST_PROHIBITED );
+C_ASSERT( IP_HOP_LIMIT_EXCEEDED == ICMP_STATUS_HOP_LIMIT_EXCEEDED );
+C_ASSERT( IP_REASSEMBLY_TIME_EXCEEDED == ICMP_STATUS_REASSEMBLY_TIME );
+C_ASSERT( IP_PARAMETER_PROBLEM == ICMP_STATUS_PARAMETER_PROBLEM );
+C_ASSERT( IP_DEST_UNREACHABLE == ICMP_STATUS_DEST_UNREACHABLE );
+C_ASSERT( IP_TIME_EXCEEDED == ICMP_STATUS_TIME_EXCEEDED );
+C_ASSERT( IP_BAD_HEADER == ICMP_STATUS_BAD_HEADER );
+C_ASSERT( IP_ICMP_ERROR == ICMP_STATUS_ICMP_ERROR );
+C_ASSERT( IP_DEST_SCOPE_MISMATCH == ICMP_STATUS_SCOPE_MISMATCH );
+
+DWORD win32_error_from_wsa( int err )
+{
+    switch (err)
+    {
+    case 0:                     return ERROR_SUCCESS;
+    case WSAEACCES:             return ERROR_ACCESS_DENIED;
+    case WSAEADDRNOTAVAIL:      return ERROR_INVALID_NETNAME;
+    case WSAEAFNOSUPPORT:
+    case WSAEPFNOSUPPORT:
+    case WSAEPROTONOSUPPORT:
+    case WSAESOCKTNOSUPPORT:
+    case WSAEOPNOTSUPP:         return ERROR_NOT_SUPPORTED;
+    case WSAENETUNREACH:        return ERROR_NETWORK_UNREACHABLE;
+    case WSAEHOSTUNREACH:       return ERROR_HOST_UNREACHABLE;
+    case WSAEMSGSIZE:           return ERROR_BAD_LENGTH;
+    case WSAENOBUFS:
+    case WSA_NOT_ENOUGH_MEMORY: return ERROR_NOT_ENOUGH_MEMORY;
+    case WSAEMFILE:             return ERROR_TOO_MANY_OPEN_FILES;
+    case WSAEINVAL:
+    case WSAEFAULT:             return ERROR_INVALID_PARAMETER;
+    case WSA_IO_PENDING:        return ERROR_IO_PENDING;
+    case WSANOTINITIALISED:
+    case WSASYSNOTREADY:        return ERROR_NOT_READY;
+    default:                    return ERROR_GEN_FAILURE;
+    }
+}
 
 /* The status a request completes with when it failed here, not on the
- * network: the send itself, or the socket's options. */
+ * network (a Win32 error of the send path or of sending). */
 DWORD ip_status_from_error( DWORD err )
 {
     switch (err)
@@ -61,52 +91,4 @@ DWORD ip_status_from_error( DWORD err )
     case ERROR_INVALID_DATA:        return IP_BAD_OPTION;             /* IP options the stack refuses */
     default:                        return IP_GENERAL_FAILURE;
     }
-}
-
-/* ---- completion ---- */
-
-/* Drops a reference to an asynchronous request (synchronous ones live on
- * their caller's stack and are never freed). */
-void request_release( struct echo_request *req )
-{
-    if (req->how != COMPLETE_WAKE && !InterlockedDecrement( &req->refs ))
-        HeapFree( GetProcessHeap(), 0, req );
-}
-
-/* Writes the result into the caller's buffer and tells the caller. */
-void completion_finish( struct echo_request *req, const struct icmp_result *res )
-{
-    req->status = res->status;
-    req->reply_count = res->reply_count;
-    req->written = req->ops->family->write_reply( req->reply, req->reply_size, res );
-    TRACE( "completed seq %u: status %u, address %s, rtt %u, %lu bytes\n", req->key.seq, res->status,
-           req->ops->family->debugstr_address( res->address ), res->rtt_ms, req->written );
-
-    switch (req->how)
-    {
-    case COMPLETE_WAKE:
-        EnterCriticalSection( &engine.cs );
-        req->done = TRUE;
-        WakeAllConditionVariable( &req->cv );
-        LeaveCriticalSection( &engine.cs );
-        break;
-    case COMPLETE_EVENT:
-        SetEvent( req->event );
-        CloseHandle( req->event );
-        request_release( req );
-        break;
-    case COMPLETE_APC:
-        apc_queue( req );
-        break;
-    }
-}
-
-/* Completes a request with a status and no packet. */
-void completion_fail( struct echo_request *req, DWORD status )
-{
-    struct icmp_result res;
-
-    memset( &res, 0, sizeof(res) );
-    res.status = status;
-    completion_finish( req, &res );
 }

@@ -1,0 +1,127 @@
+/*
+ * The echo engine's entry points: starting it (once, with the first
+ * request: the table of requests in flight, the receive thread's event,
+ * the TLS slot of APC threads, the flow budget, pinning the DLL and the
+ * receive thread), what icmp_api.c calls (echo_engine.h), and DllMain's
+ * hooks. Taking nothing at DLL_PROCESS_ATTACH that DLL_PROCESS_DETACH could
+ * not give back, a DLL loaded and freed again and again leaks nothing; a
+ * started engine pins the DLL (its thread and queued APCs run our code).
+ *
+ * Copyright 2026 the icmp-echo authors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Lesser General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ *
+ * This library is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the GNU
+ * Lesser General Public License for more details.
+ *
+ * You should have received a copy of the GNU Lesser General Public
+ * License along with this library; if not, write to the Free Software
+ * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
+ */
+
+#include "echo_private.h"
+#include "wine/debug.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(icmp);
+
+BOOL echo_engine_process_attach( HINSTANCE instance )
+{
+    engine.module = instance;
+    InitializeCriticalSection( &engine.cs );
+    QueryPerformanceFrequency( &engine.freq );
+    engine.thread_tls = TLS_OUT_OF_INDEXES;
+    echo_list_init( &engine.sockets );
+    echo_list_init( &engine.events );
+    apc_registry_init( &engine.apc );
+    return TRUE;
+}
+
+/* FreeLibrary of a DLL whose engine never started (a started one is
+ * pinned); at process exit (reserved set) nothing needs to be given back. */
+void echo_engine_process_detach( void *reserved )
+{
+    if (reserved || engine.started) return;
+    if (engine.pending_slots)   /* a start that failed halfway */
+    {
+        pending_destroy( &engine.pending );
+        HeapFree( GetProcessHeap(), 0, engine.pending_slots );
+    }
+    if (engine.wake) CloseHandle( engine.wake );
+    if (engine.thread_tls != TLS_OUT_OF_INDEXES) TlsFree( engine.thread_tls );
+    flow_stop();
+    apc_registry_destroy( &engine.apc );
+    DeleteCriticalSection( &engine.cs );
+}
+
+void echo_engine_thread_detach( void )
+{
+    apc_thread_detach();
+}
+
+/* The first start (retried by the next request if it failed): no request
+ * exists yet, so nothing else reads what it sets. */
+static DWORD start_now( void )
+{
+    HMODULE pinned;
+    HANDLE thread;
+
+    if (!engine.pending_slots)
+    {
+        if (!(engine.pending_slots = HeapAlloc( GetProcessHeap(), 0, PENDING_SEQ_SPACE * sizeof(*engine.pending_slots) )))
+            return ERROR_NOT_ENOUGH_MEMORY;
+        pending_init( &engine.pending, engine.pending_slots, (USHORT)(GetTickCount() ^ (GetCurrentProcessId() << 4)) );
+    }
+    if (!engine.wake && !(engine.wake = CreateEventW( NULL, FALSE, FALSE, NULL ))) return GetLastError();
+    if (!apc_start()) return ERROR_NOT_ENOUGH_MEMORY;
+    engine.id = (USHORT)GetCurrentProcessId();
+    engine.fail_receives = engine_test_fault( "recv" );
+    engine.apc_delay_ms = engine_test_value( "apc_delay", 0 );
+    if (!engine.flow.self) flow_start();
+
+    /* the receive thread and queued APCs run our code: stay loaded */
+    if (!GetModuleHandleExW( GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_PIN,
+                             (const WCHAR *)engine.module, &pinned ))
+        return GetLastError();
+    engine.started = TRUE;
+    if (!(thread = CreateThread( NULL, 0, loop_thread, NULL, 0, NULL ))) return GetLastError();
+    CloseHandle( thread );
+    TRACE( "engine started, id %#x\n", engine.id );
+    return 0;
+}
+
+static BOOL CALLBACK start_once( INIT_ONCE *once, void *param, void **context )
+{
+    DWORD *err = param;
+    return !(*err = start_now());
+}
+
+/* Called without engine locks (pinning takes the loader lock). */
+static DWORD engine_start( void )
+{
+    static INIT_ONCE once = INIT_ONCE_STATIC_INIT;
+    DWORD err = 0;
+
+    if (InitOnceExecuteOnce( &once, start_once, &err, NULL )) return 0;
+    return err ? err : ERROR_NOT_ENOUGH_MEMORY;
+}
+
+DWORD echo_engine_open( const SOCKADDR_INET *src, int family, struct echo_socket **sock )
+{
+    DWORD err = engine_start();
+    return err ? err : socket_acquire( src, family, sock );
+}
+
+void echo_engine_close( struct echo_socket *sock )
+{
+    socket_release( sock );
+}
+
+DWORD echo_engine_submit( struct echo_socket *sock, const struct echo_params *p, struct echo_outcome *out )
+{
+    return request_submit( sock, p, out );
+}
