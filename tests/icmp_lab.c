@@ -37,6 +37,7 @@
  */
 #include "icmp_common.h"
 #include "icmp_callers.h"
+#include "proc_stats.h"
 #include <ws2tcpip.h>
 
 static int unpriv;
@@ -864,6 +865,99 @@ static void test_burst_one_thread( void )
     free( r );
 }
 
+/* ---- several processes at once ---- */
+
+#define MULTI_PROCESSES 4
+static int multi_child;            /* --multi-child N:PID: one of the processes, for the test's process PID */
+static DWORD multi_parent;
+static const char *dll_path;       /* (the children load the same DLL) */
+
+static void multi_names( DWORD parent, char *done, char *release )
+{
+    sprintf( done, "Local\\icmp-lab-multi-done-%lu", parent );
+    sprintf( release, "Local\\icmp-lab-multi-release-%lu", parent );
+}
+
+/* the child: its burst, then it says so and waits for the parent to have
+ * read the drop counts of every process's socket; exits with what it lost */
+static int multi_child_burst( void )
+{
+    struct burst_req *r = calloc( BURST_TOTAL, sizeof(*r) );
+    struct burst_thread t;
+    char done_name[64], release_name[64];
+    HANDLE done, release;
+    DWORD good = 0, i;
+
+    multi_names( multi_parent, done_name, release_name );
+    done = OpenSemaphoreA( SEMAPHORE_MODIFY_STATE, FALSE, done_name );
+    release = OpenEventA( SYNCHRONIZE, FALSE, release_name );
+    SetEnvironmentVariableA( "ICMP_ECHO_SO_RCVBUF", "212992" );
+    t.h = pIcmpCreateFile();
+    t.start = CreateEventA( NULL, TRUE, TRUE, NULL );
+    t.kind = 'A';
+    t.reqs = r;
+    t.count = BURST_TOTAL;
+    for (i = 0; i < BURST_TOTAL; i++)
+    {
+        r[i].dst = HOST;
+        fill_payload( r[i].data, BURST_SIZE, multi_child << 24 | i );
+    }
+    burst_thread( &t );
+    for (i = 0; i < BURST_TOTAL; i++) good += burst_reply_ok( &r[i] );
+    printf( "child %d: %lu of %u came back\n", multi_child, good, BURST_TOTAL );
+    ReleaseSemaphore( done, 1, NULL );
+    WaitForSingleObject( release, 120000 );
+    return min( BURST_TOTAL - good, 250 );
+}
+
+/* MULTI_PROCESSES processes each send a burst of 10,000 APC requests to
+ * the host at once: every raw socket of the namespace gets every reply, so
+ * each process's queue takes all of theirs; none may lose any. */
+static void test_multi_process( void )
+{
+    char cmd[MAX_PATH * 2 + 64], self[MAX_PATH], done_name[64], release_name[64];
+    PROCESS_INFORMATION pi[MULTI_PROCESSES];
+    HANDLE done, release;
+    STARTUPINFOA si;
+    DWORD code, i, started = 0, finished = 0;
+    long drops;
+
+    if (multi_child)
+    {
+        ExitProcess( multi_child_burst() );
+        return;
+    }
+    multi_names( GetCurrentProcessId(), done_name, release_name );
+    done = CreateSemaphoreA( NULL, 0, MULTI_PROCESSES, done_name );
+    release = CreateEventA( NULL, TRUE, FALSE, release_name );
+    GetModuleFileNameA( NULL, self, sizeof(self) );
+    memset( &si, 0, sizeof(si) );
+    si.cb = sizeof(si);
+    for (i = 0; i < MULTI_PROCESSES; i++)
+    {
+        snprintf( cmd, sizeof(cmd), "\"%s\" --dll \"%s\" %s --multi-child %lu:%lu multi_process", self, dll_path,
+                  unpriv ? "--unpriv" : "", i + 1, GetCurrentProcessId() );
+        if (CreateProcessA( NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi[started] )) started++;
+    }
+    ok( started == MULTI_PROCESSES, "started %lu of %u processes\n", started, MULTI_PROCESSES );
+    for (i = 0; i < started; i++) finished += WaitForSingleObject( done, 150000 ) == WAIT_OBJECT_0;
+    drops = raw_drops( "Z:\\proc\\net\\raw" );   /* (every process's socket is still open) */
+    SetEvent( release );
+    for (i = 0; i < started; i++)
+    {
+        if (WaitForSingleObject( pi[i].hProcess, 30000 )) TerminateProcess( pi[i].hProcess, 255 );
+        GetExitCodeProcess( pi[i].hProcess, &code );
+        ok( code == 0, "process %lu lost %lu of its %u replies (250: that many or more)\n", i + 1, code, BURST_TOTAL );
+        CloseHandle( pi[i].hProcess );
+        CloseHandle( pi[i].hThread );
+    }
+    ok( finished == started, "%lu of %lu processes finished their burst\n", finished, started );
+    trace( "%lu processes: the kernel dropped %ld packets at the namespace's raw sockets\n", started, drops );
+    printf( "row: multi-process finished=%lu drops=%ld\n", finished, drops );
+    CloseHandle( done );
+    CloseHandle( release );
+}
+
 /* ---- source selection on the two-address client ---- */
 
 static void test_source_select( void )
@@ -896,6 +990,45 @@ static void test_source_select( void )
     todo_builtin ok( !ret && GetLastError() == ERROR_INVALID_NETNAME, "non-local source: returned %lu, error %lu\n",
                      ret, GetLastError() );
     row( "source-not-local", ret, last_err, buf );
+    pIcmpCloseHandle( h );
+    free( buf );
+}
+
+/* ---- any number of source addresses over a process's life ---- */
+
+/* the i-th of the lab's 1,000 extra client addresses, 198.18.64.1 and on */
+static IPAddr extra_source( unsigned int i )
+{
+    return htonl( 0xc6124000u + i + 1 );
+}
+
+/* One echo from each of 1,000 sources, one after another, each answered
+ * (Windows sets no limit on distinct SourceAddress values), then from the
+ * first again, after the engine may have closed its socket. */
+static void test_many_sources( void )
+{
+    BYTE data[16], *buf = alloc_reply( 64 );
+    HANDLE h = pIcmpCreateFile();
+    unsigned int i, n = 1000, good = 0, first_bad = 0;
+    DWORD ret, start = GetTickCount(), bad_err = 0;
+
+    tag_payload( data, sizeof(data) );
+    for (i = 0; i <= n; i++)
+    {
+        IPAddr src = extra_source( i % n );
+        ret = echo( h, src, HOST, data, sizeof(data), 0, 0, 0, buf, 64, 2000 );
+        if (ret == 1 && ((ICMP_ECHO_REPLY *)buf)->Status == IP_SUCCESS && ((ICMP_ECHO_REPLY *)buf)->Address == HOST)
+            good++;
+        else if (!first_bad)
+        {
+            first_bad = i + 1;
+            bad_err = last_err;
+        }
+    }
+    ok( good == n + 1, "%u of %u echoes from distinct sources (and the first again) answered; the first that was "
+        "not: #%u (error %lu)\n", good, n + 1, first_bad, bad_err );
+    trace( "%u sources: %u answered in %lu ms\n", n + 1, good, GetTickCount() - start );
+    printf( "row: many-sources good=%u\n", good );
     pIcmpCloseHandle( h );
     free( buf );
 }
@@ -1670,7 +1803,9 @@ static const struct winetest_entry tests[] =
     { "burst_host", test_burst_host },
     { "burst_sweep", test_burst_sweep },
     { "burst_one_thread", test_burst_one_thread },
+    { "multi_process", test_multi_process },
     { "source_select", test_source_select },
+    { "many_sources", test_many_sources },
     { "wire_options", test_wire_options },
     { "caller_winmtr", test_caller_winmtr },
     { "caller_dotnet", test_caller_dotnet },
@@ -1706,13 +1841,22 @@ static int lab_option( int argc, char **argv, int i )
         icmpv6_server = 1;
         return 1;
     }
+    if (!strcmp( argv[i], "--multi-child" ) && i + 1 < argc)
+    {
+        multi_child = atoi( argv[i + 1] );
+        multi_parent = strtoul( strchr( argv[i + 1], ':' ) ? strchr( argv[i + 1], ':' ) + 1 : "0", NULL, 10 );
+        return 2;
+    }
     return 0;
 }
 
 int main( int argc, char **argv )
 {
     WSADATA wsa;
+    int i;
 
+    for (i = 1; i + 1 < argc; i++) if (!strcmp( argv[i], "--dll" )) dll_path = argv[i + 1];   /* (for multi_process) */
+    if (!dll_path) dll_path = "system";
     WSAStartup( MAKEWORD(2, 2), &wsa );   /* (ntop6 formats with Winsock) */
     InitializeCriticalSection( &row_cs );
     return icmp_test_main( argc, argv, tests, ARRAY_SIZE(tests), lab_option, NULL );

@@ -532,6 +532,50 @@ static void test_event( void )
     free( buf );
 }
 
+/* A caller may close its event before the request completes (Windows
+ * keeps its own reference to it): the request still completes into the
+ * caller's buffer, and an event created meanwhile, which may get the closed
+ * handle's value, is signalled by its own request only. */
+static void test_event_closed_early( void )
+{
+    BYTE data[32], *buf = alloc_reply( 256 ), *buf2 = alloc_reply( 256 );
+    HANDLE h = pIcmpCreateFile(), first, second, other;
+    DWORD ret;
+
+    if (!need_lab()) goto done;
+    fill_payload( data, sizeof(data), 21 );
+    first = CreateEventA( NULL, TRUE, FALSE, NULL );
+    ret = pIcmpSendEcho2( h, first, NULL, NULL, SILENT, data, sizeof(data), NULL, buf, 256, 300 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "returned %lu, error %lu\n", ret, GetLastError() );
+    CloseHandle( first );
+    second = CreateEventA( NULL, TRUE, FALSE, NULL );
+    trace( "the closed event's handle %p, the new event's %p\n", first, second );
+    ret = pIcmpSendEcho2( h, second, NULL, NULL, LOCALHOST, data, sizeof(data), NULL, buf2, 256, 2000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "second: returned %lu, error %lu\n", ret, GetLastError() );
+    ok( WaitForSingleObject( second, 3000 ) == WAIT_OBJECT_0, "the new event was not signalled by its request\n" );
+    check_echo( buf2, LOCALHOST, data, sizeof(data) );
+    ResetEvent( second );
+    Sleep( 600 );   /* the first request times out meanwhile */
+    ok( WaitForSingleObject( second, 0 ) == WAIT_TIMEOUT, "the closed event's request signalled the new event\n" );
+    check_failure( buf, IP_REQ_TIMED_OUT, 256 );
+
+    /* the closed handle's value taken by an object that is no event */
+    first = CreateEventA( NULL, TRUE, FALSE, NULL );
+    memset( buf, FILL, 256 );
+    ret = pIcmpSendEcho2( h, first, NULL, NULL, SILENT, data, sizeof(data), NULL, buf, 256, 300 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "third: returned %lu, error %lu\n", ret, GetLastError() );
+    CloseHandle( first );
+    other = CreateFileMappingA( INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 4096, NULL );
+    Sleep( 600 );
+    check_failure( buf, IP_REQ_TIMED_OUT, 256 );
+    CloseHandle( other );
+    CloseHandle( second );
+done:
+    pIcmpCloseHandle( h );
+    free( buf );
+    free( buf2 );
+}
+
 /* ---- asynchronous: APC ---- */
 
 struct apc_record
@@ -1635,6 +1679,7 @@ static const struct winetest_entry tests[] =
     { "parse_replies", test_parse_replies },
     { "options", test_options },
     { "event", test_event },
+    { "event_closed_early", test_event_closed_early },
     { "apc", test_apc },
     { "close_pending", test_close_pending },
     { "thread_exit", test_thread_exit },

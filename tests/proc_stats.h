@@ -1,7 +1,9 @@
 /*
  * What a process uses, measured the same way under Wine and on Windows:
- * its thread count and its committed private memory. Shared by the stress
- * suite (leak checks) and the benchmark (engine cost per request).
+ * its thread count and its committed private memory; and, under Wine on
+ * Linux, the packets the kernel dropped at the raw sockets of the network
+ * namespace. Shared by the stress suite (leak checks), the lab (several
+ * processes at once) and the benchmark.
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -53,6 +55,31 @@ static __attribute__((unused)) SIZE_T private_bytes( void )
         if (!p) break;
     }
     return total;
+}
+
+/* packets the kernel dropped at the raw sockets of this network namespace
+ * (/proc/net/raw's or raw6's last column, summed), -1 if it cannot be read */
+static __attribute__((unused)) long raw_drops( const char *path )
+{
+    static char text[1 << 16];
+    HANDLE f = CreateFileA( path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL );
+    DWORD got = 0, total = 0;
+    long drops = 0;
+    char *line, *last;
+
+    if (f == INVALID_HANDLE_VALUE) return -1;
+    while (total < sizeof(text) - 1 && ReadFile( f, text + total, sizeof(text) - 1 - total, &got, NULL ) && got)
+        total += got;
+    CloseHandle( f );
+    text[total] = 0;
+    for (line = strchr( text, '\n' ); line && line[1]; line = strchr( line + 1, '\n' ))
+    {
+        char *end = strchr( line + 1, '\n' );
+        if (end) *end = 0;
+        if ((last = strrchr( line + 1, ' ' ))) drops += atol( last + 1 );
+        if (end) *end = '\n';
+    }
+    return drops;
 }
 
 #endif /* PROC_STATS_H */

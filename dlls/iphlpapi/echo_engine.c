@@ -46,6 +46,61 @@ void engine_wake( void )
     if (engine.wake) SetEvent( engine.wake );
 }
 
+/* Whether a CPU is to spare: at least CPU_SPARE_MIN of one idle over the
+ * last CPU_SAMPLE_MS (the processors' times; under Wine that reads
+ * /proc/stat, no wineserver call). It decides how a synchronous caller
+ * waits (echo_request.c): with a CPU to spare, wake-ups dominate and the
+ * receive thread receives while the caller spins; without, every thread
+ * hand-off costs a context switch and the caller receives itself. */
+#define CPU_SAMPLE_MS  200
+#define CPU_SPARE_MIN  0.75
+
+static BOOL cpu_times( ULONGLONG *idle, ULONGLONG *total )
+{
+    SYSTEM_PROCESSOR_PERFORMANCE_INFORMATION *info;
+    ULONG size, i;
+    SYSTEM_INFO sys;
+
+    if (!engine.cpu_count)
+    {
+        GetSystemInfo( &sys );
+        engine.cpu_count = sys.dwNumberOfProcessors;
+    }
+    size = engine.cpu_count * sizeof(*info);
+    if (!(info = HeapAlloc( GetProcessHeap(), 0, size ))) return FALSE;
+    if (NtQuerySystemInformation( SystemProcessorPerformanceInformation, info, size, &size ))
+    {
+        HeapFree( GetProcessHeap(), 0, info );
+        return FALSE;
+    }
+    *idle = *total = 0;
+    for (i = 0; i < size / sizeof(*info); i++)
+    {
+        *idle += info[i].IdleTime.QuadPart;
+        *total += info[i].KernelTime.QuadPart + info[i].UserTime.QuadPart;   /* (kernel time includes idle) */
+    }
+    HeapFree( GetProcessHeap(), 0, info );
+    return TRUE;
+}
+
+BOOL engine_cpu_to_spare( ULONGLONG now )
+{
+    ULONGLONG idle, total;
+
+    if (now < engine.cpu_sample_at || InterlockedCompareExchange( &engine.cpu_sampling, 1, 0 )) return engine.cpu_spare;
+    if (cpu_times( &idle, &total ))
+    {
+        if (engine.cpu_total && total > engine.cpu_total)
+            engine.cpu_spare = (double)(idle - engine.cpu_idle) * engine.cpu_count / (double)(total - engine.cpu_total)
+                               >= CPU_SPARE_MIN;
+        engine.cpu_idle = idle;
+        engine.cpu_total = total;
+    }
+    engine.cpu_sample_at = now + CPU_SAMPLE_MS;
+    InterlockedExchange( &engine.cpu_sampling, 0 );
+    return engine.cpu_spare;
+}
+
 /* Test hooks, off unless ICMP_ECHO_TEST_FAULTS names them (comma-separated;
  * NAME=VALUE for engine_test_value): "recv" makes every receive fail, to
  * test that deadlines still pass; "apc_delay=MS" sleeps between listing a

@@ -54,12 +54,10 @@ void flow_start( void )
     HANDLE section = CreateFileMappingW( INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, sizeof(struct flow_shared),
                                          section_name );
 
-    if (section)
-    {
-        /* (the section lives as long as this view: until the process ends) */
-        engine.flow_shared = MapViewOfFile( section, FILE_MAP_WRITE, 0, 0, sizeof(struct flow_shared) );
+    /* (the handle stays open for the process's life: under Wine a section
+     * whose last handle is closed loses its name, even while mapped) */
+    if (section && !(engine.flow_shared = MapViewOfFile( section, FILE_MAP_WRITE, 0, 0, sizeof(struct flow_shared) )))
         CloseHandle( section );
-    }
     if (!engine.flow_shared) WARN( "no shared flow budget (%lu): this process counts only its own\n", GetLastError() );
     flow_init( &engine.flow, budget, engine.flow_shared, GetCurrentProcessId(), engine_now_ms(), process_alive, NULL );
     TRACE( "receive buffer %lu bytes asked, flow budget %lu bytes, %s\n", rcvbuf, budget,

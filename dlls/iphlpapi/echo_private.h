@@ -156,9 +156,11 @@ struct echo_rx
     LONG async_count;                       /* asynchronous requests in flight on it */
     struct echo_list followers;             /* struct rx_waiter: synchronous callers not leading */
     ULONGLONG released_at;                  /* when it became RX_NONE */
+    BOOL wanted;                            /* a follower asks the receive thread to take it now */
     BOOL blocked;                           /* its owner waits in a receive that found nothing */
-    ULONGLONG empty_at;                     /* when a receive last found the queue empty */
+    ULONGLONG empty_at;                     /* when a posted receive last found the queue empty */
     BOOL posted;                            /* the receive thread's receive is posted, not reaped */
+    ULONGLONG posted_at;                    /* when it was posted */
     DWORD rcvtimeo;                         /* SO_RCVTIMEO as last set (a leader's blocking receive) */
     WSAOVERLAPPED ov;
     BYTE *buf;
@@ -229,6 +231,12 @@ struct echo_engine
     struct echo_list events;                /* struct event_ref: duplicated caller events (engine.cs) */
     unsigned int event_count;
     ULONGLONG loop_wake_at;                 /* when the receive thread wakes by itself (interlocked) */
+    /* whether a CPU is to spare (echo_engine.c: engine_cpu_to_spare) */
+    LONG cpu_sampling;
+    ULONGLONG cpu_sample_at, cpu_idle, cpu_total;
+    BOOL cpu_spare;
+    DWORD cpu_count;
+    LONG spinning;                          /* a synchronous caller spins for its reply */
     BOOL fail_receives;                     /* test hook: every receive fails (ICMP_ECHO_TEST_FAULTS=recv) */
     DWORD apc_delay_ms;                     /* test hook: widens the window before NtQueueApcThread */
 };
@@ -237,6 +245,7 @@ extern struct echo_engine engine;
 
 /* echo_engine.c */
 void engine_wake( void );
+BOOL engine_cpu_to_spare( ULONGLONG now );
 BOOL engine_test_fault( const char *name );
 DWORD engine_test_value( const char *name, DWORD def );
 ULONGLONG engine_qpc_to_ms( LONGLONG ticks );
@@ -267,6 +276,7 @@ BOOL receive_lead_begin( struct echo_socket *sock, ULONGLONG now );
 BOOL receive_lead_end( struct echo_socket *sock, ULONGLONG now );
 BOOL receive_thread_takes( struct echo_socket *sock, ULONGLONG now, ULONGLONG *next );
 BOOL receive_thread_gives_up( struct echo_socket *sock, BOOL sync_done, ULONGLONG now );
+BOOL receive_want_thread( struct echo_socket *sock );
 void receive_follow( struct echo_socket *sock, struct rx_waiter *w );
 void receive_unfollow( struct rx_waiter *w );
 /* (the owner, no engine lock) */

@@ -11,14 +11,18 @@
  *              signalling engine.wake (one event for every socket: no
  *              limit on how many it listens to);
  *   RX_NONE    nobody: packets wait in the kernel's queue.
- * A synchronous caller leads when nobody receives; otherwise it waits on
- * its condition variable (receive_follow) until its request completes or
- * the socket is left to it. The receive thread takes a socket over when
- * asynchronous requests are in flight on it, or once it has been left
- * alone for RX_GRACE_MS (so that foreign traffic is still drained); it
- * leaves a socket with no asynchronous request in flight after it
- * completed a synchronous one, or when a synchronous caller waits, so that
- * back-to-back synchronous callers receive for themselves.
+ * How a synchronous caller waits depends on whether a CPU is to spare
+ * (engine_cpu_to_spare; why in echo_request.c). Without one, it leads when
+ * nobody receives, and otherwise waits on its condition variable
+ * (receive_follow) until its request completes or the socket is left to
+ * it; the receive thread then leaves a socket with no asynchronous
+ * request in flight after it completed a synchronous one, or when a
+ * synchronous caller waits, so that back-to-back synchronous callers
+ * receive for themselves. With one, callers follow and the receive thread
+ * keeps the socket (receive_want_thread asks it to take one nobody
+ * receives on). The receive thread also takes a socket when asynchronous
+ * requests are in flight on it, or once it has been left alone for
+ * RX_GRACE_MS (so that foreign traffic is still drained).
  *
  * How far the sockets have been read is told to flow control
  * (receive_publish): every socket blocked in a receive that found nothing
@@ -100,21 +104,32 @@ BOOL receive_thread_takes( struct echo_socket *sock, ULONGLONG now, ULONGLONG *n
 
     if (rx->owner == RX_THREAD) return TRUE;
     if (rx->owner != RX_NONE) return FALSE;
-    if (!rx->async_count && now < rx->released_at + RX_GRACE_MS)
+    if (!rx->async_count && !rx->wanted && now < rx->released_at + RX_GRACE_MS)
     {
         *next = min( *next, rx->released_at + RX_GRACE_MS );
         return FALSE;
     }
     rx->owner = RX_THREAD;
+    rx->wanted = FALSE;
     return TRUE;
 }
 
-/* With no receive posted: whether the receive thread leaves the socket. */
+/* A follower asks the receive thread to take a socket nobody receives on;
+ * TRUE if it must be woken for that. */
+BOOL receive_want_thread( struct echo_socket *sock )
+{
+    if (sock->rx.owner != RX_NONE || sock->rx.wanted) return FALSE;
+    sock->rx.wanted = TRUE;
+    return TRUE;
+}
+
+/* With no receive posted: whether the receive thread leaves the socket
+ * (never while callers follow it, a CPU being to spare). */
 BOOL receive_thread_gives_up( struct echo_socket *sock, BOOL sync_done, ULONGLONG now )
 {
     struct echo_rx *rx = &sock->rx;
 
-    if (rx->async_count || (!sync_done && echo_list_empty( &rx->followers ))) return FALSE;
+    if (rx->async_count || (!sync_done && echo_list_empty( &rx->followers )) || engine.cpu_spare) return FALSE;
     rx->owner = RX_NONE;
     rx->released_at = now;
     wake_first_follower( rx );
@@ -148,11 +163,13 @@ ULONGLONG receive_retry_at( struct echo_socket *sock )
     return sock->rx.retry_at;
 }
 
-static void set_blocked( struct echo_socket *sock, BOOL blocked, ULONGLONG now )
+/* The socket's queue was empty at empty_at (a receive posted then found
+ * nothing), and its receive is posted and waiting (blocked) or not. */
+static void set_blocked( struct echo_socket *sock, BOOL blocked, ULONGLONG empty_at )
 {
     EnterCriticalSection( &engine.cs );
     sock->rx.blocked = blocked;
-    if (blocked) sock->rx.empty_at = now;
+    if (empty_at > sock->rx.empty_at) sock->rx.empty_at = empty_at;
     LeaveCriticalSection( &engine.cs );
 }
 
@@ -188,6 +205,7 @@ enum rx_result receive_thread_one( struct echo_socket *sock, struct rx_packet *p
     if (rx->retry_at && engine_now_ms() < rx->retry_at) return RX_FAILED;
     if (!rx->posted)
     {
+        rx->posted_at = engine_now_ms();   /* (before wineserver looks at the queue) */
         buf.buf = (char *)rx->buf;
         buf.len = ECHO_RX_BUFFER;
         rx->flags = 0;
@@ -202,7 +220,7 @@ enum rx_result receive_thread_one( struct echo_socket *sock, struct rx_packet *p
     }
     if (!HasOverlappedIoCompleted( &rx->ov ))
     {
-        set_blocked( sock, TRUE, engine_now_ms() );
+        if (!rx->blocked) set_blocked( sock, TRUE, rx->posted_at );
         return RX_EMPTY;
     }
     QueryPerformanceCounter( &pkt->when );
@@ -242,11 +260,12 @@ enum rx_result receive_lead_one( struct echo_socket *sock, DWORD timeout, struct
     buf.len = ECHO_RX_BUFFER;
     rx->from_len = sizeof(rx->from);
     QueryPerformanceCounter( &before );
-    set_blocked( sock, TRUE, engine_qpc_to_ms( before.QuadPart ) );
     if (engine.fail_receives) WSASetLastError( WSAENETDOWN ), ret = SOCKET_ERROR;   /* test hook */
     else ret = WSARecvFrom( sock->s, &buf, 1, &got, &flags, (struct sockaddr *)&rx->from, &rx->from_len, NULL, NULL );
     QueryPerformanceCounter( &pkt->when );
-    set_blocked( sock, FALSE, 0 );
+    /* one that took a while waited: the queue was empty when it was called */
+    if (pkt->when.QuadPart - before.QuadPart > engine.freq.QuadPart / 500)
+        set_blocked( sock, FALSE, engine_qpc_to_ms( before.QuadPart ) );
     return received( sock, ret, got, pkt );
 }
 
@@ -262,8 +281,9 @@ void receive_cancel( struct echo_socket *sock )
 }
 
 /* Tells flow control how far all our sockets have been read: waiting when
- * every one's receiver is blocked in a receive that found nothing, and
- * since when they were all last seen empty. */
+ * every one has a receive posted that found nothing and has not completed,
+ * and the time before which all of them were read (a waiting one's at
+ * least FLOW_LAG_MS ago, as flow_budget.c assumes of other processes). */
 void receive_publish( ULONGLONG now )
 {
     ULONGLONG empty_at = now;
@@ -274,9 +294,11 @@ void receive_publish( ULONGLONG now )
     for (elem = engine.sockets.next; elem != &engine.sockets; elem = elem->next)
     {
         const struct echo_rx *rx = &ECHO_LIST_ENTRY( elem, struct echo_socket, entry )->rx;
-        if (rx->blocked) continue;
-        waiting = FALSE;
-        empty_at = min( empty_at, rx->empty_at );
+        ULONGLONG read_to = rx->empty_at;
+
+        if (rx->blocked) read_to = max( read_to, now - FLOW_LAG_MS );
+        else waiting = FALSE;
+        empty_at = min( empty_at, read_to );
     }
     LeaveCriticalSection( &engine.cs );
     flow_drained( &engine.flow, waiting, empty_at, now );

@@ -6,10 +6,8 @@
  *                    recorded); waits for the flow budget; sets the
  *                    socket's options, registers it in the table of
  *                    requests in flight and sends it;
- *   request_wait     a synchronous caller waits: it receives on its socket
- *                    itself while nobody else does (leader), else waits to
- *                    be completed or given the socket (follower), and times
- *                    itself out;
+ *   request_wait     a synchronous caller waits, and times itself out;
+ *                    how depends on the machine (below);
  *   request_dispatch a received packet is matched and completes its request;
  *   request_expire   an asynchronous request's deadline passed;
  *   request_complete the one completion: the reply buffer, then waking the
@@ -272,7 +270,40 @@ static DWORD request_send( struct echo_request *req, const struct echo_params *p
     return 0;
 }
 
-/* ---- the synchronous caller ---- */
+/* ---- the synchronous caller ----
+ *
+ * Under Wine every receive is completed in the thread that posted it, and
+ * every Winsock call is a wineserver round trip. Which costs more depends
+ * on the machine (measured in make bench, both regimes):
+ *   - no CPU to spare (a game, or any CPU-bound process beside us): each
+ *     thread hand-off is a context switch; the caller receives itself
+ *     (leader: a blocking receive, what a bare socket would do) while
+ *     nobody else does, and the others wait on their condition variable
+ *     for it to complete them or leave them the socket (followers);
+ *   - a CPU to spare: each round trip waits for an idle core to wake up;
+ *     the receive thread, whose receive is posted before the reply comes,
+ *     receives, and the caller spins for SPIN_MAX_US (one caller at a time)
+ *     before it sleeps, so that no wake-up is on the reply's path but the
+ *     receive thread's own.
+ * engine_cpu_to_spare (echo_engine.c) says which, from the CPUs' idle time. */
+
+#define SPIN_MAX_US  500
+
+/* Spins until the request completed, SPIN_MAX_US passed, or another caller spins. */
+static void request_spin( struct echo_request *req )
+{
+    LARGE_INTEGER start, now;
+
+    if (InterlockedCompareExchange( &engine.spinning, 1, 0 )) return;
+    QueryPerformanceCounter( &start );
+    do
+    {
+        YieldProcessor();
+        QueryPerformanceCounter( &now );
+    } while (!__atomic_load_n( &req->done, __ATOMIC_ACQUIRE ) &&
+             now.QuadPart - start.QuadPart < engine.freq.QuadPart * SPIN_MAX_US / 1000000);
+    InterlockedExchange( &engine.spinning, 0 );
+}
 
 /* Receives on its socket, for anyone, until its own request completed or
  * its deadline passed (or the socket fails: it then waits as a follower). */
@@ -294,7 +325,7 @@ static void request_lead( struct echo_request *req )
 static void request_wait( struct echo_request *req, uint16_t seq, uint32_t serial )
 {
     struct echo_socket *sock = req->sock;
-    BOOL wake_thread;
+    BOOL wake_thread, follow = engine_cpu_to_spare( engine_now_ms() ), spun = FALSE;
 
     EnterCriticalSection( &engine.cs );
     receive_follow( sock, &req->waiter );
@@ -313,7 +344,25 @@ static void request_wait( struct echo_request *req, uint16_t seq, uint32_t seria
             EnterCriticalSection( &engine.cs );
             continue;   /* (or a reply is being written: done comes next) */
         }
-        if (receive_lead_begin( sock, now ))
+        if (follow)
+        {
+            if (receive_want_thread( sock ))
+            {
+                LeaveCriticalSection( &engine.cs );
+                engine_wake();   /* nobody receives on it: the receive thread takes it now */
+                EnterCriticalSection( &engine.cs );
+                continue;
+            }
+            if (!spun)
+            {
+                spun = TRUE;
+                LeaveCriticalSection( &engine.cs );
+                request_spin( req );
+                EnterCriticalSection( &engine.cs );
+                continue;
+            }
+        }
+        else if (receive_lead_begin( sock, now ))
         {
             receive_unfollow( &req->waiter );
             LeaveCriticalSection( &engine.cs );

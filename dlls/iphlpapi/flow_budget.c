@@ -78,23 +78,28 @@ uint32_t flow_total_held( struct flow *f, uint64_t now )
     return total > UINT32_MAX ? UINT32_MAX : (uint32_t)total;
 }
 
-/* the latest time by which every queue a reply may have been copied to
- * has been read: our own other sockets', and every live process's */
+/* The time before which every queue a reply may have been copied to has
+ * been read: our own other sockets' (receive_publish gives their least
+ * empty_at), and every live process's. A process that is waiting (its
+ * receives posted, nothing completed) has read all that arrived up to
+ * lag_ms ago at least: a packet that came earlier would have completed its
+ * receive by now. UINT64_MAX: nothing is copied anywhere. */
 static uint64_t watermark( struct flow *f, uint64_t now )
 {
-    uint64_t mark = now;
+    uint64_t mark = UINT64_MAX;
     unsigned int i, used = slots_used( f );
 
-    if (f->sockets > 1 && !f->waiting && f->empty_at < mark) mark = f->empty_at;
+    if (f->sockets > 1) mark = f->empty_at;
     for (i = 0; i < used; i++)
     {
         const struct flow_slot *s = &f->shared->slots[i];
         int64_t empty_at;
 
-        if (s == f->self || echo_load32( &s->pid ) <= 0 || echo_load32( &s->waiting )) continue;
-        if (!slot_fresh( f, s, now )) continue;   /* stopped: left out */
+        if (s == f->self || echo_load32( &s->pid ) <= 0 || !slot_fresh( f, s, now )) continue;   /* (stopped: left out) */
         empty_at = echo_load64( &s->empty_at );
-        if (empty_at < (int64_t)mark) mark = empty_at < 0 ? 0 : (uint64_t)empty_at;
+        if (echo_load32( &s->waiting ) && empty_at < (int64_t)(now - f->lag_ms)) empty_at = now - f->lag_ms;
+        if (empty_at < 0) empty_at = 0;
+        if ((uint64_t)empty_at < mark) mark = empty_at;
     }
     return mark;
 }
@@ -127,7 +132,8 @@ static uint32_t retire_ready( struct flow *f, uint64_t now )
 
     if (!f->retire_count) return 0;
     mark = watermark( f, now );
-    while (f->retire_count && f->retiring[f->retire_first].at <= mark)
+    /* (an empty_at of the same millisecond may be from before the reply came) */
+    while (f->retire_count && (mark == UINT64_MAX || f->retiring[f->retire_first].at < mark))
     {
         released += f->retiring[f->retire_first].bytes;
         f->retire_first = (f->retire_first + 1) % FLOW_RETIRE_SLOTS;
@@ -206,6 +212,7 @@ void flow_init( struct flow *f, uint32_t budget, struct flow_shared *shared, int
     f->poll_ms = FLOW_POLL_MS;
     f->max_wait_ms = FLOW_MAX_WAIT_MS;
     f->stale_ms = FLOW_STALE_MS;
+    f->lag_ms = FLOW_LAG_MS;
     f->pid = pid;
     f->held = 0;
     echo_list_init( &f->in_flight );

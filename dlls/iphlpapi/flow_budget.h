@@ -54,6 +54,7 @@
 #define FLOW_SHARED_MAGIC   0x776f6c66      /* "flow" */
 #define FLOW_SHARED_VERSION 1
 #define FLOW_STALE_MS       2000
+#define FLOW_LAG_MS         50              /* a posted receive completes within this of a packet's arrival */
 #define FLOW_POLL_MS        2               /* how often a waiting sender looks again */
 #define FLOW_MAX_WAIT_MS    2000            /* then it sends anyway */
 #define FLOW_RETIRE_SLOTS   256
@@ -64,9 +65,9 @@ struct flow_slot
 {
     int32_t pid;                /* 0 free, -1 being freed */
     int32_t held;               /* bytes its requests hold (in flight and retiring) */
-    int32_t waiting;            /* every socket has a receive posted that found nothing */
+    int32_t waiting;            /* every socket has a receive posted that found nothing, none completed */
     int32_t reserved;
-    int64_t empty_at;           /* when all its sockets were last seen empty */
+    int64_t empty_at;           /* when all its sockets were last seen empty (a posted receive found nothing) */
     int64_t heartbeat;          /* when it last published */
 };
 
@@ -102,7 +103,7 @@ struct flow
     echo_cond cv;
     unsigned int waiters;
     uint32_t budget;
-    uint32_t poll_ms, max_wait_ms, stale_ms;
+    uint32_t poll_ms, max_wait_ms, stale_ms, lag_ms;
     struct flow_shared *shared;         /* the prefix's, or own */
     struct flow_shared own;             /* when there is none to share */
     struct flow_slot *self;

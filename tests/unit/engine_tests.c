@@ -238,9 +238,9 @@ void test_flow_alone( void )
     flow_reply( &f, &c[0], fake_now );
     CHECK( flow_total_held( &f, fake_now ) == 1000, "retired before the other socket was read" );
     CHECK( flow_next_check( &f, fake_now ) == fake_now + f.poll_ms, "no check asked for" );
-    flow_drained( &f, 0, fake_now - 1, fake_now + 1 );
-    CHECK( flow_total_held( &f, fake_now ) == 1000, "retired by an older empty queue" );
     flow_drained( &f, 0, fake_now, fake_now + 1 );
+    CHECK( flow_total_held( &f, fake_now ) == 1000, "retired by a queue empty in the same millisecond" );
+    flow_drained( &f, 0, fake_now + 1, fake_now + 1 );
     CHECK( flow_total_held( &f, fake_now ) == 0, "not retired once read past" );
     CHECK( flow_next_check( &f, fake_now ) == UINT64_MAX, "check asked for with nothing held" );
     /* the ring of retiring times: a full one folds into its last (later) entry */
@@ -250,9 +250,9 @@ void test_flow_alone( void )
         flow_reply( &f, &c[0], 10000 + i );
     }
     CHECK( f.retire_count == FLOW_RETIRE_SLOTS, "ring holds %u", f.retire_count );
-    flow_drained( &f, 0, 10000 + FLOW_RETIRE_SLOTS - 2, 20000 );
+    flow_drained( &f, 0, 10000 + FLOW_RETIRE_SLOTS - 1, 20000 );
     CHECK( flow_total_held( &f, 20000 ) == 10 * 11, "folded entries retired early: %u", flow_total_held( &f, 20000 ) );
-    flow_drained( &f, 1, 0, 20000 );
+    flow_drained( &f, 1, 20000, 20000 );
     CHECK( flow_total_held( &f, 20000 ) == 0, "waiting receive side: all back (%u)", flow_total_held( &f, 20000 ) );
     flow_shutdown( &f );
 }
@@ -282,11 +282,15 @@ void test_flow_shared( void )
     flow_drained( &b, 0, fake_now + 1, fake_now + 1 );
     flow_drained( &a, 0, fake_now + 1, fake_now + 1 );
     CHECK( flow_total_held( &a, fake_now + 1 ) == 0, "a still holds %u after b read past", flow_total_held( &a, fake_now + 1 ) );
-    /* b waiting (receives posted, nothing queued) does not hold a back */
+    /* b waiting (receives posted, none completed) holds a back for lag_ms only */
     flow_drained( &b, 1, fake_now, fake_now + 2 );
     flow_reserve( &a, &ca[1], 100, fake_clock, 0 );
     flow_reply( &a, &ca[1], fake_now + 3 );
-    CHECK( flow_total_held( &a, fake_now + 3 ) == 0, "held back by a waiting process" );
+    CHECK( flow_total_held( &a, fake_now + 3 ) == 100, "retired at once beside a waiting process" );
+    flow_drained( &a, 0, fake_now + a.lag_ms + 4, fake_now + a.lag_ms + 4 );
+    CHECK( flow_total_held( &a, fake_now + a.lag_ms + 4 ) == 0, "held back by a process waiting for %u ms",
+           a.lag_ms + 1 );
+    fake_now += a.lag_ms + 4;
 
     /* b stops publishing (stopped) with bytes held: left out after stale_ms */
     flow_drained( &b, 0, fake_now, fake_now );

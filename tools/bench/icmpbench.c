@@ -20,6 +20,13 @@
  *                client namespace's /proc/net/raw, read through Wine's Z:)
  *   count-N      N sequential synchronous echoes and nothing else (the
  *                runner counts wineserver requests from a +server log)
+ *   multi-apc-1, multi-apc-250, multi-event-1, multi-event-250
+ *                one of several processes started together (--signal FILE
+ *                when its burst is done, --wait FILE before it ends): a
+ *                burst of 10,000 APC or Event requests to the host or the
+ *                250 sweep addresses, desktop receive buffer
+ *   --dll floor  seq and count-N over a bare raw socket (sendto, then a
+ *                blocking recv): the Winsock floor
  *   seq6, burst6-1
  *                seq and burst-1 over IPv6 (Icmp6SendEcho2 to fd00:3::2);
  *                the runner starts them under the ICMPv6-capable wineserver
@@ -96,6 +103,93 @@ static void bench_seq( void )
     }
     printf( "bench: seq ok=%d median=%.1f p90=%.1f\n", ok_count, quantile( t, N, 0.5 ), quantile( t, N, 0.9 ) );
     pIcmpCloseHandle( h );
+}
+
+/* ---- the Winsock floor: one thread, a bare raw socket, sendto then a
+ * blocking recv (what any implementation over Winsock needs at least) ---- */
+
+static SOCKET floor_socket = INVALID_SOCKET;
+static USHORT floor_seq;
+
+static int floor_open( void )
+{
+    DWORD timeout = 1000;
+    WSADATA wsa;
+
+    WSAStartup( MAKEWORD(2, 2), &wsa );
+    floor_socket = socket( AF_INET, SOCK_RAW, IPPROTO_ICMP );
+    if (floor_socket == INVALID_SOCKET) return 0;
+    setsockopt( floor_socket, SOL_SOCKET, SO_RCVTIMEO, (char *)&timeout, sizeof(timeout) );
+    return 1;
+}
+
+static USHORT floor_checksum( const BYTE *p, int len )
+{
+    DWORD sum = 0;
+    int i;
+
+    for (i = 0; i + 1 < len; i += 2) sum += p[i] | p[i + 1] << 8;
+    if (len & 1) sum += p[len - 1];
+    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    return (USHORT)~sum;
+}
+
+/* one echo request to the host and its reply; 1 if answered */
+static int floor_echo( const BYTE *data )
+{
+    BYTE pkt[8 + DATA_SIZE], in[1500];
+    USHORT id = (USHORT)GetCurrentProcessId(), seq = ++floor_seq, sum;
+    struct sockaddr_in to;
+    int n, hdr;
+
+    memset( &to, 0, sizeof(to) );
+    to.sin_family = AF_INET;
+    to.sin_addr.s_addr = HOST;
+    memset( pkt, 0, 8 );
+    pkt[0] = 8;
+    pkt[4] = id >> 8, pkt[5] = (BYTE)id, pkt[6] = seq >> 8, pkt[7] = (BYTE)seq;
+    memcpy( pkt + 8, data, DATA_SIZE );
+    sum = floor_checksum( pkt, sizeof(pkt) );
+    memcpy( pkt + 2, &sum, 2 );
+    if (sendto( floor_socket, (char *)pkt, sizeof(pkt), 0, (struct sockaddr *)&to, sizeof(to) ) < 0) return 0;
+    for (;;)
+    {
+        if ((n = recv( floor_socket, (char *)in, sizeof(in), 0 )) <= 0) return 0;
+        hdr = (in[0] & 15) * 4;
+        if (n >= hdr + 8 && in[hdr] == 0 && in[hdr + 4] == pkt[4] && in[hdr + 5] == pkt[5] && in[hdr + 6] == pkt[6] &&
+            in[hdr + 7] == pkt[7])
+            return 1;
+    }
+}
+
+static void bench_floor_seq( void )
+{
+    enum { N = 2000 };
+    static double t[N];
+    BYTE data[DATA_SIZE];
+    int i, ok_count = 0;
+
+    if (!floor_open()) { printf( "bench: seq unsupported=1\n" ); return; }
+    memset( data, 0x5a, sizeof(data) );
+    for (i = 0; i < 20; i++) floor_echo( data );
+    for (i = 0; i < N; i++)
+    {
+        double start = now_us();
+        ok_count += floor_echo( data );
+        t[i] = now_us() - start;
+    }
+    printf( "bench: seq ok=%d median=%.1f p90=%.1f\n", ok_count, quantile( t, N, 0.5 ), quantile( t, N, 0.9 ) );
+}
+
+static void bench_floor_count( int n )
+{
+    BYTE data[DATA_SIZE];
+    int i, ok_count = 0;
+
+    if (!floor_open()) { printf( "bench: count-%d unsupported=1\n", n ); return; }
+    memset( data, 0x5a, sizeof(data) );
+    for (i = 0; i < n; i++) ok_count += floor_echo( data );
+    printf( "bench: count-%d ok=%d\n", n, ok_count );
 }
 
 /* ---- 2, 5: many requests at once ---- */
@@ -229,31 +323,6 @@ static void bench_silent( int n, DWORD timeout, const char *name )
 
 /* ---- bursts: nothing lost ---- */
 
-/* packets the kernel dropped at the raw sockets of this network namespace
- * (/proc/net/raw's or raw6's last column, summed), -1 if it cannot be read */
-static long raw_drops( const char *path )
-{
-    static char text[1 << 16];
-    HANDLE f = CreateFileA( path, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING, 0, NULL );
-    DWORD got = 0, total = 0;
-    long drops = 0;
-    char *line, *last;
-
-    if (f == INVALID_HANDLE_VALUE) return -1;
-    while (total < sizeof(text) - 1 && ReadFile( f, text + total, sizeof(text) - 1 - total, &got, NULL ) && got)
-        total += got;
-    CloseHandle( f );
-    text[total] = 0;
-    for (line = strchr( text, '\n' ); line && line[1]; line = strchr( line + 1, '\n' ))
-    {
-        char *end = strchr( line + 1, '\n' );
-        if (end) *end = 0;
-        if ((last = strrchr( line + 1, ' ' ))) drops += atol( last + 1 );
-        if (end) *end = '\n';
-    }
-    return drops;
-}
-
 static IPAddr host_dst( int i )
 {
     return HOST;
@@ -279,6 +348,41 @@ static void bench_burst( IPAddr (*dst)( int ), const char *name )
     printf( "bench: %s requests=%d accepted=%d completed=%d replies=%d drops=%ld total_ms=%.1f per_request=%.2f\n",
             name, N, accepted, done, replies, drops_before < 0 || drops_after < 0 ? -1 : drops_after - drops_before,
             (last - first) / 1000, done ? (last - first) / done : 0 );
+    free( reqs );
+}
+
+/* ---- several processes at once: the runner starts N of these together;
+ * each sends its burst, says so (creates the file `signal`), and waits for
+ * the runner (the file `wait`) before it ends, so that the namespace's
+ * raw sockets, each with its drop count, are all still open when the
+ * runner reads them ---- */
+
+static void bench_multi( int use_event, IPAddr (*dst)( int ), const char *signal, const char *wait_file,
+                         const char *name )
+{
+    enum { N = 10000 };
+    struct req *reqs = calloc( N, sizeof(*reqs) );
+    double first, last = 0;
+    DWORD start;
+    HANDLE f;
+    int i, done, accepted, replies = 0;
+
+    SetEnvironmentVariableA( "ICMP_ECHO_SO_RCVBUF", "212992" );
+    for (i = 0; use_event && i < N; i++) reqs[i].event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    done = issue_all( reqs, N, dst, 5000, use_event, 120000, &first, NULL, NULL, &accepted );
+    for (i = 0; i < N; i++)
+    {
+        if (reqs[i].done > last) last = reqs[i].done;
+        if (reqs[i].done > 0 && ((ICMP_ECHO_REPLY *)reqs[i].buf)->Status == IP_SUCCESS) replies++;
+        if (reqs[i].event) CloseHandle( reqs[i].event );
+    }
+    if (signal && (f = CreateFileA( signal, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL )) != INVALID_HANDLE_VALUE)
+        CloseHandle( f );
+    for (start = GetTickCount(); wait_file && GetFileAttributesA( wait_file ) == INVALID_FILE_ATTRIBUTES &&
+                                 GetTickCount() - start < 180000; )
+        Sleep( 20 );
+    printf( "bench: %s requests=%d accepted=%d completed=%d replies=%d total_ms=%.1f per_request=%.2f\n", name, N,
+            accepted, done, replies, (last - first) / 1000, done ? (last - first) / done : 0 );
     free( reqs );
 }
 
@@ -430,18 +534,27 @@ static void bench_threads( void )
 
 int main( int argc, char **argv )
 {
-    const char *dll = "system", *scenario = NULL;
+    const char *dll = "system", *scenario = NULL, *signal = NULL, *wait_file = NULL;
     struct target_dll t;
     int i, n;
 
     for (i = 1; i < argc; i++)
     {
         if (!strcmp( argv[i], "--dll" ) && i + 1 < argc) dll = argv[++i];
+        else if (!strcmp( argv[i], "--signal" ) && i + 1 < argc) signal = argv[++i];
+        else if (!strcmp( argv[i], "--wait" ) && i + 1 < argc) wait_file = argv[++i];
         else scenario = argv[i];
     }
-    if (!scenario) { printf( "usage: icmpbench [--dll PATH|system] SCENARIO\n" ); return 2; }
+    if (!scenario) { printf( "usage: icmpbench [--dll PATH|system|floor] SCENARIO\n" ); return 2; }
     InitializeCriticalSection( &winetest_print_cs );
     QueryPerformanceFrequency( &freq );
+    if (!strcmp( dll, "floor" ))
+    {
+        if (!strcmp( scenario, "seq" )) bench_floor_seq();
+        else if (sscanf( scenario, "count-%d", &n ) == 1) bench_floor_count( n );
+        else printf( "bench: %s unsupported=1\n", scenario );
+        return 0;
+    }
     if (!target_load( dll, &t )) return 2;
     target_describe( &t, stdout );
     if (!load_icmp_exports( NULL, t.module )) return 2;
@@ -455,6 +568,10 @@ int main( int argc, char **argv )
     else if (!strcmp( scenario, "burst-1" )) bench_burst( host_dst, scenario );
     else if (!strcmp( scenario, "burst-250" )) bench_burst( sweep_dst, scenario );
     else if (sscanf( scenario, "count-%d", &n ) == 1) bench_count( n );
+    else if (!strcmp( scenario, "multi-apc-1" )) bench_multi( 0, host_dst, signal, wait_file, scenario );
+    else if (!strcmp( scenario, "multi-apc-250" )) bench_multi( 0, sweep_dst, signal, wait_file, scenario );
+    else if (!strcmp( scenario, "multi-event-1" )) bench_multi( 1, host_dst, signal, wait_file, scenario );
+    else if (!strcmp( scenario, "multi-event-250" )) bench_multi( 1, sweep_dst, signal, wait_file, scenario );
     else if (!strcmp( scenario, "seq6" )) bench_seq6();
     else if (!strcmp( scenario, "burst6-1" )) bench_burst6();
     else { printf( "unknown scenario %s\n", scenario ); return 2; }
