@@ -838,8 +838,9 @@ static void test_burst_sweep( void )
     burst( "burst-250-hosts", pIcmpCreateFile(), burst_sweep );
 }
 
-/* the measurement: 10,000 APC requests back to back from one thread */
-static void test_burst_one_thread( void )
+/* BURST_TOTAL APC requests to the host back to back from this thread, with
+ * a desktop's receive buffer (payloads from seed); how many came back */
+static DWORD burst_from_one_thread( DWORD seed )
 {
     struct burst_req *r = calloc( BURST_TOTAL, sizeof(*r) );
     struct burst_thread t;
@@ -854,15 +855,24 @@ static void test_burst_one_thread( void )
     for (i = 0; i < BURST_TOTAL; i++)
     {
         r[i].dst = HOST;
-        fill_payload( r[i].data, BURST_SIZE, i );
+        fill_payload( r[i].data, BURST_SIZE, seed + i );
         memcpy( r[i].data, &i, sizeof(i) );
     }
     burst_thread( &t );
     for (i = 0; i < BURST_TOTAL; i++) good += burst_reply_ok( &r[i] );
+    pIcmpCloseHandle( t.h );
+    CloseHandle( t.start );
+    free( r );
+    return good;
+}
+
+/* the measurement: 10,000 APC requests back to back from one thread */
+static void test_burst_one_thread( void )
+{
+    DWORD good = burst_from_one_thread( 0 );
+
     ok( good == BURST_TOTAL, "%lu of %u came back\n", good, BURST_TOTAL );
     printf( "row: burst-one-thread good=%lu\n", good );
-    pIcmpCloseHandle( t.h );
-    free( r );
 }
 
 /* ---- several processes at once ---- */
@@ -882,28 +892,14 @@ static void multi_names( DWORD parent, char *done, char *release )
  * read the drop counts of every process's socket; exits with what it lost */
 static int multi_child_burst( void )
 {
-    struct burst_req *r = calloc( BURST_TOTAL, sizeof(*r) );
-    struct burst_thread t;
     char done_name[64], release_name[64];
     HANDLE done, release;
-    DWORD good = 0, i;
+    DWORD good;
 
     multi_names( multi_parent, done_name, release_name );
     done = OpenSemaphoreA( SEMAPHORE_MODIFY_STATE, FALSE, done_name );
     release = OpenEventA( SYNCHRONIZE, FALSE, release_name );
-    SetEnvironmentVariableA( "ICMP_ECHO_SO_RCVBUF", "212992" );
-    t.h = pIcmpCreateFile();
-    t.start = CreateEventA( NULL, TRUE, TRUE, NULL );
-    t.kind = 'A';
-    t.reqs = r;
-    t.count = BURST_TOTAL;
-    for (i = 0; i < BURST_TOTAL; i++)
-    {
-        r[i].dst = HOST;
-        fill_payload( r[i].data, BURST_SIZE, multi_child << 24 | i );
-    }
-    burst_thread( &t );
-    for (i = 0; i < BURST_TOTAL; i++) good += burst_reply_ok( &r[i] );
+    good = burst_from_one_thread( multi_child << 24 );
     printf( "child %d: %lu of %u came back\n", multi_child, good, BURST_TOTAL );
     ReleaseSemaphore( done, 1, NULL );
     WaitForSingleObject( release, 120000 );

@@ -152,7 +152,7 @@ int apc_thread_gone( struct apc_registry *reg, struct apc_thread *t, struct echo
 }
 
 unsigned int apc_sweep( struct apc_registry *reg, uint64_t now, uint64_t min_age_ms, struct apc_thread **out,
-                        unsigned int max )
+                        unsigned int max, unsigned int *records )
 {
     struct echo_list *elem;
     unsigned int n = 0;
@@ -176,16 +176,7 @@ unsigned int apc_sweep( struct apc_registry *reg, uint64_t now, uint64_t min_age
         echo_list_remove( first );
         echo_list_add_tail( &reg->threads, first );
     }
-    echo_mutex_unlock( &reg->lock );
-    return n;
-}
-
-unsigned int apc_registry_count( struct apc_registry *reg )
-{
-    unsigned int n;
-
-    echo_mutex_lock( &reg->lock );
-    n = reg->count;
+    *records = reg->count;
     echo_mutex_unlock( &reg->lock );
     return n;
 }

@@ -167,7 +167,7 @@ void apc_thread_detach( void )
 void apc_sweep_dead( ULONGLONG now, ULONGLONG *next )
 {
     static struct apc_thread *found[APC_SWEEP_MAX];   /* (the receive thread's alone) */
-    unsigned int i, n = apc_sweep( &engine.apc, now, APC_SWEEP_MS, found, APC_SWEEP_MAX );
+    unsigned int i, records, n = apc_sweep( &engine.apc, now, APC_SWEEP_MS, found, APC_SWEEP_MAX, &records );
 
     for (i = 0; i < n; i++)
     {
@@ -183,5 +183,5 @@ void apc_sweep_dead( ULONGLONG now, ULONGLONG *next )
         apc_thread_release( found[i] );
     }
     if (n == APC_SWEEP_MAX) *next = min( *next, now + 10 );
-    else if (apc_registry_count( &engine.apc )) *next = min( *next, now + APC_SWEEP_MS );
+    else if (records) *next = min( *next, now + APC_SWEEP_MS );
 }

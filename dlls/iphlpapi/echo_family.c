@@ -46,6 +46,32 @@ static DWORD set_int_option( SOCKET s, int level, int name, int value, int *cur 
     return 0;
 }
 
+/* A family's ops table, and its two socket kinds': the raw socket (an
+ * echo reply is ours by its identifier) and the Linux ping socket (the
+ * kernel rewrote the identifier: by its payload). Every function of the
+ * family is named after it: ipv4_is_any, ipv6_parse... */
+#define DEFINE_FAMILY( p, name, core, af, proto, addr_type, key, reply_size, max_packet ) \
+    static const struct family_ops p##_family = \
+    { \
+        .family            = af, \
+        .protocol          = proto, \
+        .sockaddr_len      = sizeof(addr_type), \
+        .key_family        = key, \
+        .reply_struct_size = reply_size, \
+        .max_charge_packet = max_packet, \
+        .address_bytes     = p##_address_bytes, \
+        .is_any            = p##_is_any, \
+        .is_loopback       = p##_is_loopback, \
+        .setup             = p##_setup, \
+        .set_options       = p##_set_options, \
+        .build             = core##_build_echo, \
+        .parse             = p##_parse, \
+        .write_reply       = p##_write_reply, \
+        .debugstr_address  = p##_debugstr_address, \
+    }; \
+    static const struct socket_ops p##_raw_ops = { name " raw", &p##_family, icmp_echo_check_id }; \
+    static const struct socket_ops p##_ping_ops = { name " ping", &p##_family, icmp_echo_check_payload }
+
 /* ---- IPv4 ---- */
 
 static void ipv4_address_bytes( const SOCKADDR_INET *addr, uint8_t out[ICMP_ADDR_LEN] )
@@ -118,38 +144,8 @@ static size_t ipv4_write_reply( BYTE *buf, DWORD size, const struct icmp_result 
     return icmp4_write_reply( buf, size, (ULONG_PTR)buf, sizeof(void *) == 8, res );
 }
 
-static const struct family_ops ipv4_family =
-{
-    .family            = AF_INET,
-    .protocol          = IPPROTO_ICMP,
-    .sockaddr_len      = sizeof(SOCKADDR_IN),
-    .key_family        = 4,
-    .reply_struct_size = sizeof(ICMP_ECHO_REPLY),
-    .max_charge_packet = IPV4_MIN_HDR_LEN + IPV4_MAX_OPT_LEN + ICMP_HDR_LEN,
-    .address_bytes     = ipv4_address_bytes,
-    .is_any            = ipv4_is_any,
-    .is_loopback       = ipv4_is_loopback,
-    .setup             = ipv4_setup,
-    .set_options       = ipv4_set_options,
-    .build             = icmp4_build_echo,
-    .parse             = ipv4_parse,
-    .write_reply       = ipv4_write_reply,
-    .debugstr_address  = ipv4_debugstr_address,
-};
-
-static const struct socket_ops ipv4_raw_ops =
-{
-    .name       = "IPv4 raw",
-    .family     = &ipv4_family,
-    .echo_check = icmp_echo_check_id,
-};
-
-static const struct socket_ops ipv4_ping_ops =
-{
-    .name       = "IPv4 ping",
-    .family     = &ipv4_family,
-    .echo_check = icmp_echo_check_payload,
-};
+DEFINE_FAMILY( ipv4, "IPv4", icmp4, AF_INET, IPPROTO_ICMP, SOCKADDR_IN, 4, sizeof(ICMP_ECHO_REPLY),
+               IPV4_MIN_HDR_LEN + IPV4_MAX_OPT_LEN + ICMP_HDR_LEN );
 
 /* ---- IPv6 ---- */
 
@@ -239,38 +235,8 @@ static size_t ipv6_write_reply( BYTE *buf, DWORD size, const struct icmp_result 
     return icmp6_write_reply( buf, size, res );
 }
 
-static const struct family_ops ipv6_family =
-{
-    .family            = AF_INET6,
-    .protocol          = IPPROTO_ICMPV6,
-    .sockaddr_len      = sizeof(SOCKADDR_IN6),
-    .key_family        = 6,
-    .reply_struct_size = ICMPV6_ECHO_REPLY_SIZE,
-    .max_charge_packet = IPV6_HDR_LEN + ICMP_HDR_LEN,
-    .address_bytes     = ipv6_address_bytes,
-    .is_any            = ipv6_is_any,
-    .is_loopback       = ipv6_is_loopback,
-    .setup             = ipv6_setup,
-    .set_options       = ipv6_set_options,
-    .build             = icmp6_build_echo,
-    .parse             = ipv6_parse,
-    .write_reply       = ipv6_write_reply,
-    .debugstr_address  = ipv6_debugstr_address,
-};
-
-static const struct socket_ops ipv6_raw_ops =
-{
-    .name       = "IPv6 raw",
-    .family     = &ipv6_family,
-    .echo_check = icmp_echo_check_id,
-};
-
-static const struct socket_ops ipv6_ping_ops =
-{
-    .name       = "IPv6 ping",
-    .family     = &ipv6_family,
-    .echo_check = icmp_echo_check_payload,
-};
+DEFINE_FAMILY( ipv6, "IPv6", icmp6, AF_INET6, IPPROTO_ICMPV6, SOCKADDR_IN6, 6, ICMPV6_ECHO_REPLY_SIZE,
+               IPV6_HDR_LEN + ICMP_HDR_LEN );
 
 /* The ops of a family's raw socket, until a socket says otherwise. */
 const struct socket_ops *family_default_ops( int family )

@@ -263,7 +263,7 @@ DWORD socket_rcvbuf( void );
 DWORD socket_acquire( const SOCKADDR_INET *src, int family, struct echo_socket **ret );
 void socket_addref( struct echo_socket *sock );
 void socket_release( struct echo_socket *sock );
-DWORD socket_send( struct echo_socket *sock, const BYTE *packet, size_t len, const SOCKADDR_INET *dst );
+DWORD socket_send_echo( struct echo_socket *sock, USHORT id, USHORT seq, const struct echo_params *p );
 /* the receive thread's housekeeping: closes bound sockets nobody needs */
 void socket_close_idle( ULONGLONG now, ULONGLONG *next );
 

@@ -85,6 +85,19 @@ struct echo_request
 
 #define REQUEST_OF( entry ) CONTAINING_RECORD( entry, struct echo_request, pending )
 
+/* Counts an asynchronous request into (+1) or out of (-1) its socket's;
+ * TRUE when it is the first and nobody receives on the socket yet. */
+static BOOL count_async( struct echo_socket *sock, LONG delta )
+{
+    BOOL first;
+
+    EnterCriticalSection( &engine.cs );
+    first = !sock->rx.async_count && sock->rx.owner == RX_NONE;
+    sock->rx.async_count += delta;
+    LeaveCriticalSection( &engine.cs );
+    return first;
+}
+
 /* ---- the end of a request ---- */
 
 /* Lets go of what the request holds and frees an asynchronous one. */
@@ -120,9 +133,7 @@ static void request_complete( struct echo_request *req, const struct icmp_result
         LeaveCriticalSection( &engine.cs );
         return;   /* (the caller may return at once: req is not touched again) */
     }
-    EnterCriticalSection( &engine.cs );
-    req->sock->rx.async_count--;
-    LeaveCriticalSection( &engine.cs );
+    count_async( req->sock, -1 );
     if (req->how == COMPLETE_EVENT)
     {
         event_signal( req->event );
@@ -205,24 +216,6 @@ ULONGLONG request_expire( ULONGLONG now )
 
 /* ---- sending ---- */
 
-/* Builds the packet and sends it (send_cs held); a Win32 error or 0. */
-static DWORD send_packet( struct echo_socket *sock, uint16_t seq, const struct echo_params *p )
-{
-    BYTE stack_packet[ICMP_HDR_LEN + 256], *packet = stack_packet;
-    size_t len;
-    DWORD err;
-
-    if (p->data_size > sizeof(stack_packet) - ICMP_HDR_LEN &&
-        !(packet = HeapAlloc( GetProcessHeap(), 0, ICMP_HDR_LEN + p->data_size )))
-        return ERROR_NOT_ENOUGH_MEMORY;
-    len = sock->ops->family->build( packet, ICMP_HDR_LEN + p->data_size, engine.id, seq, p->data, p->data_size );
-    TRACE( "sending seq %u: %u bytes, ttl %d tos %d df %d, %u option bytes, timeout %lu\n", seq, p->data_size,
-           sock->ttl, sock->tos, sock->df, p->options_size, p->timeout );
-    if ((err = socket_send( sock, packet, len, &p->dst ))) TRACE( "seq %u: sendto failed: %lu\n", seq, err );
-    if (packet != stack_packet) HeapFree( GetProcessHeap(), 0, packet );
-    return err;
-}
-
 /* Registers and sends. Returns 0 (the request completes, perhaps already:
  * the caller must not touch an asynchronous one again), or the IP_STATUS
  * it was refused with before it was registered (nothing completes then). */
@@ -237,24 +230,14 @@ static DWORD request_send( struct echo_request *req, const struct echo_params *p
     EnterCriticalSection( &sock->send_cs );
     if (!(err = sock->ops->family->set_options( sock, p )))
     {
-        if (async)
-        {
-            EnterCriticalSection( &engine.cs );
-            wake = !sock->rx.async_count++ && sock->rx.owner == RX_NONE;   /* someone must receive */
-            LeaveCriticalSection( &engine.cs );
-        }
+        if (async) wake = count_async( sock, 1 );   /* (someone must receive on it) */
         QueryPerformanceCounter( &req->sent );
         req->deadline = engine_qpc_to_ms( req->sent.QuadPart ) + max( p->timeout, ECHO_MIN_TIMEOUT );
         if (pending_add( &engine.pending, &req->pending, req->deadline, async, seq, serial, &earliest ))
             err = ERROR_NOT_ENOUGH_MEMORY;
         else if (async && req->deadline < echo_load64( &engine.loop_wake_at ))
             wake = TRUE;   /* the receive thread sleeps past this deadline */
-        if (err && async)
-        {
-            EnterCriticalSection( &engine.cs );
-            sock->rx.async_count--;
-            LeaveCriticalSection( &engine.cs );
-        }
+        if (err && async) count_async( sock, -1 );
     }
     if (err)
     {
@@ -263,7 +246,7 @@ static DWORD request_send( struct echo_request *req, const struct echo_params *p
         return ip_status_from_error( err );
     }
     if (wake) engine_wake();
-    err = send_packet( sock, *seq, p );
+    err = socket_send_echo( sock, engine.id, *seq, p );
     LeaveCriticalSection( &sock->send_cs );
     if (err && (req = (struct echo_request *)pending_take_serial( &engine.pending, *seq, *serial )))
         request_fail( req, ip_status_from_error( err ) );
@@ -438,12 +421,7 @@ DWORD request_submit( struct echo_socket *sock, const struct echo_params *p, str
     }
     if (p->unsent_status)
     {
-        if (req->how != COMPLETE_WAKE)
-        {
-            EnterCriticalSection( &engine.cs );
-            sock->rx.async_count++;   /* (request_complete counts it out) */
-            LeaveCriticalSection( &engine.cs );
-        }
+        if (req->how != COMPLETE_WAKE) count_async( sock, 1 );   /* (request_complete counts it out) */
         request_fail( req, p->unsent_status );
     }
     else if ((status = request_send( req, p, &seq, &serial )))

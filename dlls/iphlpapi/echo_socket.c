@@ -315,11 +315,26 @@ void socket_close_idle( ULONGLONG now, ULONGLONG *next )
     }
 }
 
-/* Sends one built packet (send_cs held). */
-DWORD socket_send( struct echo_socket *sock, const BYTE *packet, size_t len, const SOCKADDR_INET *dst )
+/* Builds an echo request and sends it (send_cs held: the socket's options
+ * are the request's); a Win32 error or 0. */
+DWORD socket_send_echo( struct echo_socket *sock, USHORT id, USHORT seq, const struct echo_params *p )
 {
-    if (sendto( sock->s, (const char *)packet, (int)len, 0, (const struct sockaddr *)dst,
-                sock->ops->family->sockaddr_len ) >= 0)
-        return 0;
-    return win32_error_from_wsa( WSAGetLastError() );
+    BYTE stack_packet[ICMP_HDR_LEN + 256], *packet = stack_packet;
+    size_t len;
+    DWORD err = 0;
+
+    if (p->data_size > sizeof(stack_packet) - ICMP_HDR_LEN &&
+        !(packet = HeapAlloc( GetProcessHeap(), 0, ICMP_HDR_LEN + p->data_size )))
+        return ERROR_NOT_ENOUGH_MEMORY;
+    len = sock->ops->family->build( packet, ICMP_HDR_LEN + p->data_size, id, seq, p->data, p->data_size );
+    TRACE( "sending seq %u: %u bytes, ttl %d tos %d df %d, %u option bytes, timeout %lu\n", seq, p->data_size,
+           sock->ttl, sock->tos, sock->df, p->options_size, p->timeout );
+    if (sendto( sock->s, (const char *)packet, (int)len, 0, (const struct sockaddr *)&p->dst,
+                sock->ops->family->sockaddr_len ) < 0)
+    {
+        err = win32_error_from_wsa( WSAGetLastError() );
+        TRACE( "seq %u: sendto failed: %lu\n", seq, err );
+    }
+    if (packet != stack_packet) HeapFree( GetProcessHeap(), 0, packet );
+    return err;
 }

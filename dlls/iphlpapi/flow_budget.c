@@ -18,6 +18,8 @@
  * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 
+#include <string.h>
+
 #include "flow_budget.h"
 
 #define CHARGE_OF( elem ) ECHO_LIST_ENTRY( elem, struct flow_charge, entry )
@@ -203,29 +205,16 @@ static struct flow_slot *claim_slot( struct flow *f, uint64_t now )
 void flow_init( struct flow *f, uint32_t budget, struct flow_shared *shared, int32_t pid, uint64_t now,
                 int (*alive)( int32_t pid, void *context ), void *alive_context )
 {
-    unsigned int i;
-
+    memset( f, 0, sizeof(*f) );
     echo_mutex_init( &f->lock );
     echo_cond_init( &f->cv );
-    f->waiters = 0;
-    f->budget = budget;
-    f->poll_ms = FLOW_POLL_MS;
-    f->max_wait_ms = FLOW_MAX_WAIT_MS;
-    f->stale_ms = FLOW_STALE_MS;
-    f->lag_ms = FLOW_LAG_MS;
-    f->pid = pid;
-    f->held = 0;
     echo_list_init( &f->in_flight );
-    f->retire_first = f->retire_count = 0;
-    f->waiting = 0;
+    f->budget = budget;
+    f->poll_ms = FLOW_POLL_MS, f->max_wait_ms = FLOW_MAX_WAIT_MS, f->stale_ms = FLOW_STALE_MS, f->lag_ms = FLOW_LAG_MS;
+    f->pid = pid;
     f->empty_at = now;
-    f->sockets = 0;
-    f->rtt_high = 0;
     f->alive = alive;
     f->alive_context = alive_context;
-    f->on_reclaim = NULL;
-    for (i = 0; i < FLOW_MAX_SLOTS; i++) f->checked_at[i] = 0;
-    f->self = NULL;
     if ((f->shared = shared))
     {
         if (echo_cas32( &shared->magic, 0, FLOW_SHARED_MAGIC )) echo_store32( &shared->version, FLOW_SHARED_VERSION );

@@ -30,13 +30,11 @@
 #define IPV4_MAX_OPT_LEN    40
 
 /* ICMPv4 message types the core knows */
-#define ICMP4_ECHO_REPLY_TYPE   0
-#define ICMP4_UNREACH_TYPE      3
-#define ICMP4_QUENCH_TYPE       4
-#define ICMP4_REDIRECT_TYPE     5
-#define ICMP4_ECHO_REQUEST_TYPE 8
-#define ICMP4_TIMXCEED_TYPE     11
-#define ICMP4_PARAMPROB_TYPE    12
+enum icmp4_type
+{
+    ICMP4_ECHO_REPLY_TYPE = 0, ICMP4_UNREACH_TYPE = 3, ICMP4_QUENCH_TYPE = 4, ICMP4_REDIRECT_TYPE = 5,
+    ICMP4_ECHO_REQUEST_TYPE = 8, ICMP4_TIMXCEED_TYPE = 11, ICMP4_PARAMPROB_TYPE = 12,
+};
 
 /* Builds an ICMPv4 echo request (header + data) into out, checksum
  * included. Returns the packet length, or 0 if out_len is too small. */

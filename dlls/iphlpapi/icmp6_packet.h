@@ -27,12 +27,13 @@
 
 #include "icmp_packet.h"
 
-#define ICMP6_UNREACH_TYPE        1
-#define ICMP6_TOO_BIG_TYPE        2
-#define ICMP6_TIME_EXCEEDED_TYPE  3
-#define ICMP6_PARAMPROB_TYPE      4
-#define ICMP6_ECHO_REQUEST_TYPE   128
-#define ICMP6_ECHO_REPLY_TYPE     129
+/* ICMPv6 message types the core knows */
+enum icmp6_type
+{
+    ICMP6_UNREACH_TYPE = 1, ICMP6_TOO_BIG_TYPE = 2, ICMP6_TIME_EXCEEDED_TYPE = 3, ICMP6_PARAMPROB_TYPE = 4,
+    ICMP6_ECHO_REQUEST_TYPE = 128, ICMP6_ECHO_REPLY_TYPE = 129,
+};
+
 #define IPV6_HDR_LEN              40
 #define IPV6_NEXT_HEADER_ICMPV6   58
 

@@ -125,6 +125,13 @@ DWORD WINAPI Icmp6ParseReplies( void *reply, DWORD reply_size )
     return 1;
 }
 
+/* The first checks both families make: a handle of the family, and a
+ * reply buffer that holds the reply struct. */
+static BOOL check_handle_reply( HANDLE handle, int family, const void *reply, DWORD reply_size, DWORD struct_size )
+{
+    return icmp_handle_family( handle ) == family && reply && reply_size >= struct_size;
+}
+
 /* The checks on the request data both families make, after the address
  * checks; an error for the caller, or 0. */
 static DWORD check_request_data( const void *data, WORD size )
@@ -204,9 +211,8 @@ DWORD WINAPI Icmp6SendEcho2( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, v
 
     TRACE( "(%p, %p, %p, %p, %p, %p, %p, %u, %p, %p, %lu, %lu)\n", handle, event, apc, apc_context,
            src, dst, request, request_size, options, reply, reply_size, timeout );
-
     memset( &p, 0, sizeof(p) );
-    if (icmp_handle_family( handle ) != AF_INET6 || !reply || reply_size < sizeof(ICMPV6_ECHO_REPLY_LH) || !dst)
+    if (!check_handle_reply( handle, AF_INET6, reply, reply_size, sizeof(ICMPV6_ECHO_REPLY_LH) ) || !dst)
         return fail( ERROR_INVALID_PARAMETER );
     if (!read_sockaddr6( dst, &p.dst ) || IN6_IS_ADDR_UNSPECIFIED( &p.dst.Ipv6.sin6_addr ))
         return fail( ERROR_INVALID_NETNAME );
@@ -233,14 +239,13 @@ DWORD WINAPI IcmpSendEcho2Ex( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, 
                               IPAddr src, IPAddr dst, void *request, WORD request_size,
                               IP_OPTION_INFORMATION *options, void *reply, DWORD reply_size, DWORD timeout )
 {
+    SOCKADDR_INET source = { { 0 } };
     struct echo_params p;
-    SOCKADDR_INET source;
     DWORD err;
 
     TRACE( "(%p, %p, %p, %p, %#lx, %#lx, %p, %u, %p, %p, %lu, %lu)\n", handle, event, apc, apc_context,
            src, dst, request, request_size, options, reply, reply_size, timeout );
-
-    if (icmp_handle_family( handle ) != AF_INET || !reply || reply_size < sizeof(ICMP_ECHO_REPLY))
+    if (!check_handle_reply( handle, AF_INET, reply, reply_size, sizeof(ICMP_ECHO_REPLY) ))
         return fail( ERROR_INVALID_PARAMETER );
     if (!dst) return fail( ERROR_INVALID_NETNAME );
     if ((err = check_request_data( request, request_size ))) return fail( err );
@@ -257,7 +262,6 @@ DWORD WINAPI IcmpSendEcho2Ex( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, 
         if (p.options_size > MAX_OPT_SIZE) return fail( IP_BAD_OPTION );
         if (p.options_size && !(p.options = options->OptionsData)) return fail( ERROR_INVALID_PARAMETER );
     }
-    memset( &source, 0, sizeof(source) );
     source.Ipv4.sin_family = AF_INET;
     source.Ipv4.sin_addr.s_addr = src;
     p.dst.Ipv4.sin_family = AF_INET;
