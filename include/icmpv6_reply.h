@@ -1,8 +1,10 @@
 /*
- * What the Windows SDK's ipexport.h declares for ICMPv6 and Wine 8's
- * headers lack (mingw-w64's declare IPV6_ADDRESS_EX without the SDK's
- * 1-byte packing): the 36-byte ICMPV6_ECHO_REPLY and the IPv6 IP_STATUS
- * names. Shared by the DLL (Wine's headers) and the test programs
+ * The 36-byte ICMPV6_ECHO_REPLY of the Windows SDK's ipexport.h, under
+ * names of our own (ICMPV6_ECHO_REPLY36, IPV6_ADDRESS_EX36): Wine 8's
+ * headers lack it, mingw-w64 10's too, and mingw-w64 12's declare
+ * ICMPV6_ECHO_REPLY_LH without the SDK's 1-byte packing of its address
+ * (so a different size); and the IPv6 IP_STATUS names where the headers
+ * lack them. Shared by the DLL (Wine's headers) and the test programs
  * (mingw-w64's); include it after ipexport.h or icmpapi.h.
  *
  * Copyright 2026 the icmp-echo authors
@@ -26,21 +28,21 @@
 #define ICMPV6_REPLY_H
 
 #include <pshpack1.h>
-typedef struct _IPV6_ADDRESS_EX_PACKED
+typedef struct _IPV6_ADDRESS_EX36
 {
     USHORT sin6_port;
     ULONG  sin6_flowinfo;
     USHORT sin6_addr[8];
     ULONG  sin6_scope_id;
-} IPV6_ADDRESS_EX_PACKED;
+} IPV6_ADDRESS_EX36;
 #include <poppack.h>
 
-typedef struct icmpv6_echo_reply_lh
+typedef struct icmpv6_echo_reply36
 {
-    IPV6_ADDRESS_EX_PACKED Address;
+    IPV6_ADDRESS_EX36 Address;
     ULONG Status;
     unsigned int RoundTripTime;
-} ICMPV6_ECHO_REPLY_LH;
+} ICMPV6_ECHO_REPLY36;
 
 #ifndef IP_DEST_NO_ROUTE
 #define IP_DEST_NO_ROUTE             (IP_STATUS_BASE + 2)

@@ -148,8 +148,8 @@ static fnIcmp6SendEcho2 pIcmp6SendEcho2;
 
 /* ICMPV6_ECHO_REPLY as the SDK lays it out (include/icmpv6_reply.h; the
  * SDK packs IPV6_ADDRESS_EX to 1 byte, mingw-w64's header does not) */
-#define REPLY6_SIZE ((DWORD)sizeof(ICMPV6_ECHO_REPLY_LH))
-#define reply6(b)        ((const ICMPV6_ECHO_REPLY_LH *)(b))
+#define REPLY6_SIZE ((DWORD)sizeof(ICMPV6_ECHO_REPLY36))
+#define reply6(b)        ((const ICMPV6_ECHO_REPLY36 *)(b))
 #define reply6_status(b) (reply6(b)->Status)
 #define reply6_rtt(b)    (reply6(b)->RoundTripTime)
 #define reply6_scope(b)  (reply6(b)->Address.sin6_scope_id)
@@ -209,7 +209,7 @@ static WINETEST_UNUSED void check_echo6_( int line, const BYTE *buf, const struc
 #define check_failure6(a,b,c) check_failure6_(__LINE__, a, b, c)
 static WINETEST_UNUSED void check_failure6_( int line, const BYTE *buf, DWORD status, DWORD buf_size )
 {
-    ICMPV6_ECHO_REPLY_LH zero;
+    ICMPV6_ECHO_REPLY36 zero;
     memset( &zero, 0, sizeof(zero) );
     zero.Status = status;
     winetest_line = line;
@@ -234,20 +234,31 @@ static WINETEST_UNUSED int load_icmp_exports( HMODULE first, HMODULE module )
 
 #include "icmp_results.h"
 
-/* --elevated: exits 0 when the process runs elevated (administrator), the
- * condition for raw sockets on Windows (the Windows kit's run.cmd asks) */
+/* --elevated: whether this process may test a DLL that opens raw ICMP
+ * sockets (exit 0 if so). On Windows that takes an elevated token; under
+ * Wine it takes a wineserver that may open them (root, or CAP_NET_RAW),
+ * whatever the token says: Wine 8 gives every process an elevated token,
+ * Wine 9 and later a limited one unless the program asks for more. So the
+ * answer is a raw socket, opened and closed; the token is printed too. */
 static WINETEST_UNUSED int process_elevated( void )
 {
     TOKEN_ELEVATION elevation = { 0 };
     HANDLE token;
+    SOCKET s;
+    WSADATA wsa;
     DWORD size;
-    BOOL ret;
+    BOOL ret = FALSE;
 
-    if (!OpenProcessToken( GetCurrentProcess(), TOKEN_QUERY, &token )) return 0;
-    ret = GetTokenInformation( token, TokenElevation, &elevation, sizeof(elevation), &size );
-    CloseHandle( token );
-    printf( "elevated: %s\n", ret && elevation.TokenIsElevated ? "yes" : "no" );
-    return ret && elevation.TokenIsElevated;
+    if (OpenProcessToken( GetCurrentProcess(), TOKEN_QUERY, &token ))
+    {
+        ret = GetTokenInformation( token, TokenElevation, &elevation, sizeof(elevation), &size );
+        CloseHandle( token );
+    }
+    WSAStartup( MAKEWORD(2, 2), &wsa );
+    if ((s = socket( AF_INET, SOCK_RAW, IPPROTO_ICMP )) != INVALID_SOCKET) closesocket( s );
+    printf( "elevated: %s (token %s, raw ICMP socket %s)\n", s != INVALID_SOCKET ? "yes" : "no",
+            ret && elevation.TokenIsElevated ? "elevated" : "not elevated", s != INVALID_SOCKET ? "opened" : "refused" );
+    return s != INVALID_SOCKET;
 }
 
 /* The command line both conformance programs take:

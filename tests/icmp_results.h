@@ -63,7 +63,7 @@ static void results_observe_reply( const char *call, DWORD ret, DWORD err, const
 
 static void results_observe_reply6( const char *call, DWORD ret, DWORD err, const void *buf, DWORD size )
 {
-    const ICMPV6_ECHO_REPLY_LH *r = buf;
+    const ICMPV6_ECHO_REPLY36 *r = buf;
     char text[64] = "?";
 
     if (ret && buf && size >= sizeof(*r))

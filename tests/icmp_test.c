@@ -1252,7 +1252,7 @@ static void test_icmp6_windows( void )
     struct sockaddr_in6 loop = addr6( "::1" ), loop0 = loop, zero, foreign0 = addr6( "::ffff" );
     HANDLE h, event = CreateEventA( NULL, FALSE, FALSE, NULL );
     struct apc_record *rec = &apc_rec;
-    ICMPV6_ECHO_REPLY_LH parsed;
+    ICMPV6_ECHO_REPLY36 parsed;
     IP_OPTION_INFORMATION opts;
     BYTE data[32], *buf;
     DWORD ret, size = REPLY6_SIZE + sizeof(data);

@@ -47,11 +47,11 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(icmp);
 
-C_ASSERT( sizeof(ICMPV6_ECHO_REPLY_LH) == ICMPV6_ECHO_REPLY_SIZE );
-C_ASSERT( offsetof(ICMPV6_ECHO_REPLY_LH, Address.sin6_addr) == ICMPV6_REPLY_ADDR_OFFSET );
-C_ASSERT( offsetof(ICMPV6_ECHO_REPLY_LH, Address.sin6_scope_id) == ICMPV6_REPLY_SCOPE_OFFSET );
-C_ASSERT( offsetof(ICMPV6_ECHO_REPLY_LH, Status) == ICMPV6_REPLY_STATUS_OFFSET );
-C_ASSERT( offsetof(ICMPV6_ECHO_REPLY_LH, RoundTripTime) == ICMPV6_REPLY_RTT_OFFSET );
+C_ASSERT( sizeof(ICMPV6_ECHO_REPLY36) == ICMPV6_ECHO_REPLY_SIZE );
+C_ASSERT( offsetof(ICMPV6_ECHO_REPLY36, Address.sin6_addr) == ICMPV6_REPLY_ADDR_OFFSET );
+C_ASSERT( offsetof(ICMPV6_ECHO_REPLY36, Address.sin6_scope_id) == ICMPV6_REPLY_SCOPE_OFFSET );
+C_ASSERT( offsetof(ICMPV6_ECHO_REPLY36, Status) == ICMPV6_REPLY_STATUS_OFFSET );
+C_ASSERT( offsetof(ICMPV6_ECHO_REPLY36, RoundTripTime) == ICMPV6_REPLY_RTT_OFFSET );
 C_ASSERT( ICMP_MAX_DATA == 65500 );
 
 /***********************************************************************
@@ -110,7 +110,7 @@ DWORD WINAPI IcmpParseReplies( void *reply, DWORD reply_size )
  */
 DWORD WINAPI Icmp6ParseReplies( void *reply, DWORD reply_size )
 {
-    const ICMPV6_ECHO_REPLY_LH *r = reply;
+    const ICMPV6_ECHO_REPLY36 *r = reply;
 
     if (!r || reply_size < sizeof(*r))
     {
@@ -158,7 +158,7 @@ static DWORD submit_echo( struct echo_params *p, const SOCKADDR_INET *src, void 
 {
     struct echo_socket *sock = NULL;
     struct echo_outcome out;
-    DWORD err, struct_size = p->dst.si_family == AF_INET6 ? sizeof(ICMPV6_ECHO_REPLY_LH) : sizeof(ICMP_ECHO_REPLY);
+    DWORD err, struct_size = p->dst.si_family == AF_INET6 ? sizeof(ICMPV6_ECHO_REPLY36) : sizeof(ICMP_ECHO_REPLY);
 
     p->data = data;
     p->data_size = data_size;
@@ -212,7 +212,7 @@ DWORD WINAPI Icmp6SendEcho2( HANDLE handle, HANDLE event, PIO_APC_ROUTINE apc, v
     TRACE( "(%p, %p, %p, %p, %p, %p, %p, %u, %p, %p, %lu, %lu)\n", handle, event, apc, apc_context,
            src, dst, request, request_size, options, reply, reply_size, timeout );
     memset( &p, 0, sizeof(p) );
-    if (!check_handle_reply( handle, AF_INET6, reply, reply_size, sizeof(ICMPV6_ECHO_REPLY_LH) ) || !dst)
+    if (!check_handle_reply( handle, AF_INET6, reply, reply_size, sizeof(ICMPV6_ECHO_REPLY36) ) || !dst)
         return fail( ERROR_INVALID_PARAMETER );
     if (!read_sockaddr6( dst, &p.dst ) || IN6_IS_ADDR_UNSPECIFIED( &p.dst.Ipv6.sin6_addr ))
         return fail( ERROR_INVALID_NETNAME );

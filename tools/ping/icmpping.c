@@ -127,7 +127,7 @@ static int ping6( HMODULE module, struct sockaddr_in6 *dst, struct sockaddr_in6 
     close_fn pIcmpCloseHandle = (close_fn)GetProcAddress( module, "IcmpCloseHandle" );
     send6_fn pIcmp6SendEcho2 = (send6_fn)GetProcAddress( module, "Icmp6SendEcho2" );
     unsigned int received = 0, min_rtt = ~0u, max_rtt = 0, sum_rtt = 0, i;
-    DWORD reply_size = sizeof(ICMPV6_ECHO_REPLY_LH) + size + 8, ret, err;
+    DWORD reply_size = sizeof(ICMPV6_ECHO_REPLY36) + size + 8, ret, err;
     char *data = malloc( size ? size : 1 ), *reply = malloc( reply_size ), addr[64];
     IP_OPTION_INFORMATION opts;
     HANDLE h;
@@ -150,7 +150,7 @@ static int ping6( HMODULE module, struct sockaddr_in6 *dst, struct sockaddr_in6 
     printf( "with %u bytes of data:\n", size );
     for (i = 0; i < count; i++)
     {
-        const ICMPV6_ECHO_REPLY_LH *r = (const ICMPV6_ECHO_REPLY_LH *)reply;
+        const ICMPV6_ECHO_REPLY36 *r = (const ICMPV6_ECHO_REPLY36 *)reply;
         struct sockaddr_in6 from;
         DWORD len = sizeof(addr);
         const char *text;
