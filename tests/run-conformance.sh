@@ -19,7 +19,7 @@
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
-out=$top/build-test
+out=$top/build-test${BUILD_SUFFIX:-}
 export WINEPREFIX=$out/prefix
 export WINEDEBUG=${WINEDEBUG:--all}
 export WINEARCH=win64

@@ -25,14 +25,14 @@
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
-out=$top/build-dropin
+out=$top/build-dropin${BUILD_SUFFIX:-}
 installer=$top/tools/prefix-install.sh
 dist=""
 if [ "${1:-}" = --dist ]; then
     [ -f "${2:-}/setup_icmp.sh" ] || { echo "run-dropin: --dist ${2:-}: no setup_icmp.sh there" >&2; exit 1; }
     dist=$(cd "$2" && pwd)
     installer=$dist/setup_icmp.sh
-    out=$top/build-dropin-dist
+    out=$top/build-dropin-dist${BUILD_SUFFIX:-}
 fi
 # ours ARCH NAME: the DLL the installer must have put in place
 ours() {

@@ -15,7 +15,7 @@
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
-out=$top/build-kit
+out=$top/build-kit${BUILD_SUFFIX:-}
 export WINEPREFIX=$out/prefix
 export WINEDEBUG=-all
 export WINEARCH=win64

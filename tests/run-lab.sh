@@ -19,7 +19,7 @@
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
-out=$top/build-lab
+out=$top/build-lab${BUILD_SUFFIX:-}
 export WINEDEBUG=${WINEDEBUG:--all}
 export WINEARCH=win64
 unset DISPLAY WAYLAND_DISPLAY

@@ -25,7 +25,7 @@ top=$(dirname "$here")
 say() { printf 'debian-root: %s\n' "$*"; }
 die() { say "$*" >&2; exit 1; }
 
-PACKAGES="wine,wine64,wine32:i386,iproute2,iptables,procps,iputils-ping,python3,util-linux,file,gcc,make,flex,bison,dpkg-dev,autotools-dev,patch,ca-certificates"
+PACKAGES="wine,wine64,wine32:i386,iproute2,iptables,procps,iputils-ping,python3,util-linux,file,gcc,libc6-dev,make,flex,bison,dpkg-dev,autoconf,autotools-dev,perl,patch,ca-certificates"
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 cmd=${1:-}
@@ -58,6 +58,7 @@ run_in_root() {
     [ -f "$root/.debian-root" ] || die "$root is not made (tools/debian-root.sh make $release)"
     unshare --mount --propagation private sh -c '
         root=$1 top=$2; shift 2
+        mount --bind "$root" "$root" &&   # (its / a mount point: ip netns exec remounts it)
         mount -t proc proc "$root/proc" &&
         mount --rbind /sys "$root/sys" &&
         mount --rbind /dev "$root/dev" &&

@@ -1,5 +1,7 @@
 # Sourced by the scripts that make throwaway Wine prefixes (tools/run-ping.sh,
-# tests/run-dropin.sh, tests/run-conformance.sh, tests/run-lab.sh). With
+# tests/run-dropin.sh, tests/run-conformance.sh, tests/run-lab.sh). Their
+# build directories get BUILD_SUFFIX appended (set for the runs under
+# another release's Wine, tools/debian-root.sh: -trixie). With
 # WINE_NS set, Wine runs inside that network namespace (its wineserver is
 # started there); with WINE_UID set (root only), as that user, whose prefix
 # and HOME ($WINEPREFIX.home) it then owns. With WINE_SERVER set (a path),
@@ -139,13 +141,13 @@ icmp_sockets_usable() {
 }
 
 # icmpv6_server: prints the ICMPv6-capable wineserver the suites use
-# ($WINE_SERVER_ICMPV6, by default build-wineserver/wineserver from `make
-# wineserver-icmpv6`), or fails printing why there is none
+# ($WINE_SERVER_ICMPV6, by default build-wineserver$BUILD_SUFFIX/wineserver
+# from `make wineserver-icmpv6`), or fails printing why there is none
 icmpv6_server() {
-    local s=${WINE_SERVER_ICMPV6:-build-wineserver/wineserver}
+    local d=build-wineserver${BUILD_SUFFIX:-} s=${WINE_SERVER_ICMPV6:-build-wineserver${BUILD_SUFFIX:-}/wineserver}
     if [ "$s" = none ]; then echo "WINE_SERVER_ICMPV6=none"; return 1; fi
     if [ -x "$s" ]; then readlink -f "$s"; return 0; fi
-    if [ -f build-wineserver/unavailable ]; then cat build-wineserver/unavailable
+    if [ -f "$d/unavailable" ]; then cat "$d/unavailable"
     else echo "$s is not built (make wineserver-icmpv6)"; fi
     return 1
 }
@@ -164,11 +166,14 @@ wine_server_ns() {
         echo "wineserver $server_pid is in namespace '$where', not in the lab $WINE_NS: refusing to send"
         return 1
     fi
-    if [ -n "${WINE_SERVER:-}" ] && [ "$(readlink -f "/proc/$server_pid/exe")" != "$(readlink -f "$WINE_SERVER")" ]; then
-        echo "wineserver $server_pid is $(readlink -f "/proc/$server_pid/exe"), not $WINE_SERVER"
+    # (the same file, by device and inode: seen from a chroot, its path may
+    # be the one outside, tools/debian-root.sh)
+    if [ -n "${WINE_SERVER:-}" ] &&
+       [ "$(stat -L -c %d:%i "/proc/$server_pid/exe" 2>&1)" != "$(stat -L -c %d:%i "$WINE_SERVER" 2>&1)" ]; then
+        echo "wineserver $server_pid is $(readlink "/proc/$server_pid/exe"), not $WINE_SERVER"
         return 1
     fi
-    echo "namespace $WINE_NS, wineserver $server_pid inside it ($(readlink -f "/proc/$server_pid/exe"))"
+    echo "namespace $WINE_NS, wineserver $server_pid inside it ($(readlink "/proc/$server_pid/exe"))"
 }
 
 # wine_runs_arch EXE NAME: whether this Wine can run EXE (which lists its

@@ -152,23 +152,31 @@ int apc_thread_gone( struct apc_registry *reg, struct apc_thread *t, struct echo
 }
 
 unsigned int apc_sweep( struct apc_registry *reg, uint64_t now, uint64_t min_age_ms, struct apc_thread **out,
-                        unsigned int max, unsigned int *records )
+                        unsigned int max, uint64_t *next )
 {
     struct echo_list *elem;
     unsigned int n = 0;
 
+    *next = UINT64_MAX;
     echo_mutex_lock( &reg->lock );
     for (elem = reg->threads.next; elem != &reg->threads && n < max; elem = elem->next)
     {
         struct apc_thread *t = THREAD_OF( elem );
+        uint64_t due;
 
-        if (t->exiting || now < t->checked_at + min_age_ms) continue;
-        if (t->queued) { if (now < t->queued_at + min_age_ms) continue; }
-        else if (!t->tls_owned || now < t->checked_at + 8 * min_age_ms) continue;
+        if (t->exiting || (!t->queued && !t->tls_owned)) continue;
+        due = t->queued ? t->queued_at + min_age_ms : t->checked_at + 8 * min_age_ms;
+        if (due < t->checked_at + min_age_ms) due = t->checked_at + min_age_ms;
+        if (now < due)
+        {
+            if (due < *next) *next = due;
+            continue;
+        }
         t->checked_at = now;
         t->refs++;
         out[n++] = t;
     }
+    if (n == max) *next = now;   /* (more may be due) */
     /* what was looked at goes last: a long list is swept in turns */
     while (elem != &reg->threads && reg->threads.next != elem)
     {
@@ -176,7 +184,6 @@ unsigned int apc_sweep( struct apc_registry *reg, uint64_t now, uint64_t min_age
         echo_list_remove( first );
         echo_list_add_tail( &reg->threads, first );
     }
-    *records = reg->count;
     echo_mutex_unlock( &reg->lock );
     return n;
 }

@@ -100,9 +100,9 @@ void apc_ran( struct apc_registry *reg, struct apc_thread *t );
 int apc_thread_gone( struct apc_registry *reg, struct apc_thread *t, struct echo_list *drop );
 /* Up to max records worth asking whether their thread still lives: our APC
  * queued for min_age_ms without running, or (every min_age_ms * 8) any
- * record its TLS slot still holds. Each gets a reference. *records: how
- * many records there are. */
+ * record its TLS slot still holds; none twice within min_age_ms. Each gets
+ * a reference. *next: when the next one is due (UINT64_MAX: none). */
 unsigned int apc_sweep( struct apc_registry *reg, uint64_t now, uint64_t min_age_ms, struct apc_thread **out,
-                        unsigned int max, unsigned int *records );
+                        unsigned int max, uint64_t *next );
 
 #endif /* APC_LIST_H */

@@ -75,6 +75,13 @@ void apc_thread_release( struct apc_thread *t )
     if (apc_thread_unref( &engine.apc, t )) thread_free( t );
 }
 
+/* Whether the current thread has had our DLL_THREAD_DETACH (it is ending;
+ * ws2_32's, which comes after ours, may have run too). */
+BOOL apc_thread_detached( void )
+{
+    return engine.thread_tls != TLS_OUT_OF_INDEXES && TlsGetValue( engine.thread_tls ) == TLS_DETACHED;
+}
+
 /* A reference to the current thread's record (engine started). */
 struct apc_thread *apc_thread_current( void )
 {
@@ -167,7 +174,8 @@ void apc_thread_detach( void )
 void apc_sweep_dead( ULONGLONG now, ULONGLONG *next )
 {
     static struct apc_thread *found[APC_SWEEP_MAX];   /* (the receive thread's alone) */
-    unsigned int i, records, n = apc_sweep( &engine.apc, now, APC_SWEEP_MS, found, APC_SWEEP_MAX, &records );
+    uint64_t due;
+    unsigned int i, n = apc_sweep( &engine.apc, now, APC_SWEEP_MS, found, APC_SWEEP_MAX, &due );
 
     for (i = 0; i < n; i++)
     {
@@ -182,6 +190,5 @@ void apc_sweep_dead( ULONGLONG now, ULONGLONG *next )
         }
         apc_thread_release( found[i] );
     }
-    if (n == APC_SWEEP_MAX) *next = min( *next, now + 10 );
-    else if (records) *next = min( *next, now + APC_SWEEP_MS );
+    *next = min( *next, due );
 }

@@ -298,6 +298,7 @@ struct apc_thread *apc_thread_current( void );
 void apc_thread_release( struct apc_thread *t );
 void apc_deliver( struct apc_thread *t, struct echo_apc *apc );
 void apc_thread_detach( void );
+BOOL apc_thread_detached( void );
 void apc_sweep_dead( ULONGLONG now, ULONGLONG *next );
 
 /* echo_event.c */

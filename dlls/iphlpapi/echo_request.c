@@ -308,7 +308,8 @@ static void request_lead( struct echo_request *req )
 static void request_wait( struct echo_request *req, uint16_t seq, uint32_t serial )
 {
     struct echo_socket *sock = req->sock;
-    BOOL wake_thread, follow = engine_cpu_to_spare( engine_now_ms() ), spun = FALSE;
+    /* (a thread past its detach never leads: see send_packet in echo_socket.c) */
+    BOOL wake_thread, follow = apc_thread_detached() || engine_cpu_to_spare( engine_now_ms() ), spun = FALSE;
 
     EnterCriticalSection( &engine.cs );
     receive_follow( sock, &req->waiter );

@@ -315,6 +315,29 @@ void socket_close_idle( ULONGLONG now, ULONGLONG *next )
     }
 }
 
+/* sendto, but in a thread that has detached from ws2_32 (a TLS callback or
+ * another DLL's detach, which Wine runs after ws2_32's) overlapped with an
+ * event of our own: a plain sendto would give the thread new Winsock data
+ * and an event that nothing frees any more. */
+static int send_packet( struct echo_socket *sock, const BYTE *packet, size_t len, const SOCKADDR_INET *dst )
+{
+    WSABUF buf = { (ULONG)len, (char *)packet };
+    WSAOVERLAPPED ov = { 0 };
+    DWORD sent, flags;
+    int ret;
+
+    if (!apc_thread_detached())
+        return sendto( sock->s, (const char *)packet, (int)len, 0, (const struct sockaddr *)dst,
+                       sock->ops->family->sockaddr_len ) < 0;
+    if (!(ov.hEvent = CreateEventW( NULL, TRUE, FALSE, NULL ))) return -1;
+    ret = WSASendTo( sock->s, &buf, 1, &sent, 0, (const struct sockaddr *)dst, sock->ops->family->sockaddr_len,
+                     &ov, NULL );
+    if (ret && WSAGetLastError() == WSA_IO_PENDING)
+        ret = !WSAGetOverlappedResult( sock->s, &ov, &sent, TRUE, &flags );
+    CloseHandle( ov.hEvent );
+    return ret;
+}
+
 /* Builds an echo request and sends it (send_cs held: the socket's options
  * are the request's); a Win32 error or 0. */
 DWORD socket_send_echo( struct echo_socket *sock, USHORT id, USHORT seq, const struct echo_params *p )
@@ -329,8 +352,7 @@ DWORD socket_send_echo( struct echo_socket *sock, USHORT id, USHORT seq, const s
     len = sock->ops->family->build( packet, ICMP_HDR_LEN + p->data_size, id, seq, p->data, p->data_size );
     TRACE( "sending seq %u: %u bytes, ttl %d tos %d df %d, %u option bytes, timeout %lu\n", seq, p->data_size,
            sock->ttl, sock->tos, sock->df, p->options_size, p->timeout );
-    if (sendto( sock->s, (const char *)packet, (int)len, 0, (const struct sockaddr *)&p->dst,
-                sock->ops->family->sockaddr_len ) < 0)
+    if (send_packet( sock, packet, len, &p->dst ))
     {
         err = win32_error_from_wsa( WSAGetLastError() );
         TRACE( "seq %u: sendto failed: %lu\n", seq, err );

@@ -381,7 +381,7 @@ void test_apc_list( void )
     struct apc_thread t, u, *swept[4];
     struct test_apc e[6];
     struct echo_list drop;
-    unsigned int records;
+    uint64_t due;
     int i;
 
     apc_registry_init( &reg );
@@ -424,16 +424,17 @@ void test_apc_list( void )
     apc_thread_init( &reg, &t, (void *)3, 1 );
     apc_push( &reg, &t, &e[1].entry, 100 );
     apc_queued( &reg, &t, 1, &drop );
-    CHECK( apc_sweep( &reg, 500, 1000, swept, 4, &records ) == 0, "swept too early" );
-    CHECK( apc_sweep( &reg, 1200, 1000, swept, 4, &records ) == 1 && swept[0] == &t && records == 2, "not swept" );
-    CHECK( apc_sweep( &reg, 1300, 1000, swept, 4, &records ) == 0, "swept again at once" );
+    CHECK( apc_sweep( &reg, 500, 1000, swept, 4, &due ) == 0, "swept too early" );
+    CHECK( apc_sweep( &reg, 500, 1000, swept, 4, &due ) == 0 && due == 1100, "next due at %llu", (unsigned long long)due );
+    CHECK( apc_sweep( &reg, 1200, 1000, swept, 4, &due ) == 1 && swept[0] == &t, "not swept" );
+    CHECK( apc_sweep( &reg, 1300, 1000, swept, 4, &due ) == 0, "swept again at once" );
     echo_list_init( &drop );
     CHECK( apc_thread_gone( &reg, &t, &drop ) == 1 && list_length( &drop ) == 1, "dead thread" );
     CHECK( apc_thread_unref( &reg, &t ) == 0 && apc_thread_unref( &reg, &t ) == 1, "refs" );
     /* a thread with only its TLS reference is looked at now and then (it may have been terminated) */
     apc_thread_init( &reg, &t, (void *)4, 1 );
-    CHECK( apc_sweep( &reg, 7000, 1000, swept, 4, &records ) == 0, "idle record swept early" );
-    CHECK( apc_sweep( &reg, 9000, 1000, swept, 4, &records ) == 1, "idle record not swept" );
+    CHECK( apc_sweep( &reg, 7000, 1000, swept, 4, &due ) == 0, "idle record swept early" );
+    CHECK( apc_sweep( &reg, 9000, 1000, swept, 4, &due ) == 1, "idle record not swept" );
     apc_thread_unref( &reg, &t );
     CHECK( apc_thread_gone( &reg, &t, &drop ) == 1 && apc_thread_unref( &reg, &t ) == 1, "idle record refs" );
     CHECK( apc_thread_unref( &reg, &u ) == 1 && reg.count == 0, "u not freed (%u left)", reg.count );

@@ -387,7 +387,8 @@ static void *apc_sweeper_thread( void *arg )
     while (!__atomic_load_n( &apc_stop, __ATOMIC_ACQUIRE ))
     {
         struct apc_thread *found[4];
-        unsigned int records, n = apc_sweep( &apc_reg, now += 5, 1, found, 4, &records ), i;
+        uint64_t due;
+        unsigned int n = apc_sweep( &apc_reg, now += 5, 1, found, 4, &due ), i;
 
         for (i = 0; i < n; i++)
         {

@@ -14,12 +14,19 @@
 # Wine's configure (for config.h), its protocol generator, then the
 # server's C files (about a minute on two cores).
 #
+# Versions it knows: Wine 8 (Debian 12) and Wine 10 (Debian 13), both
+# built and tested here; Wine 9 (Ubuntu 24.04) builds the way Wine 10 does.
+# Their servers differ in how they are told where Wine's files are (Wine 8:
+# NLSDIR and BIN_TO_NLSDIR, Wine 9 and 10: BINDIR and DATADIR). Any other
+# major version is refused, saying so (WINESERVER_ICMPV6_ANY=1 tries it
+# anyway, with the newer settings).
+#
 # Needs dpkg-dev, autoconf, autotools-dev, flex, bison, perl, gcc
 # (tools/install-deps.sh installs them).
 set -eu
 cd "$(dirname "$0")/../.."
 top=$(pwd)
-out=${1:-$top/build-wineserver}
+out=${1:-$top/build-wineserver${BUILD_SUFFIX:-}}
 patch=$(ls "$top"/tools/wineserver/0*.patch)
 say() { echo "wineserver-icmpv6: $*"; }
 # why it could not be built is also kept in OUTDIR/unavailable for the suites
@@ -37,6 +44,13 @@ pkg=$(dpkg-query -S "$server" 2>/dev/null | head -1 | cut -d: -f1) || true
 [ -n "$pkg" ] || die "$server belongs to no Debian package: cannot tell which source to build"
 read -r srcpkg srcver < <(dpkg-query -W -f='${source:Package} ${source:Version}\n' "$pkg")
 version=$(dpkg-query -W -f='${Version}' "$pkg")
+major=${srcver%%.*}
+major=${major#*:}
+case $major in
+    8|9|10) ;;
+    *) [ "${WINESERVER_ICMPV6_ANY:-0}" = 1 ] ||
+        die "the installed Wine is $srcver: this script knows Wine 8, 9 and 10 (how their servers are built), not $major; WINESERVER_ICMPV6_ANY=1 tries anyway" ;;
+esac
 stamp="$srcpkg $srcver $(sha256sum "$patch" | cut -c1-16)"
 
 if [ -x "$out/wineserver" ] && [ "$(cat "$out/built-from" 2>/dev/null)" = "$stamp" ]; then
@@ -59,6 +73,17 @@ apt-cache policy "$pkg" | awk -v v="$version" '
     /^ +(\*\*\* )?[^ ]+ [0-9]+$/ { sub(/^ +(\*\*\* )?/, ""); cur = $1; next }
     cur == v && $2 ~ /^[a-z]+:\/\// { split($3, sc, "/"); print "deb-src " $2 " " sc[1] " " sc[2] }' |
     sort -u > "$apt/sources.list"
+# (a system whose package lists were cleaned, as mmdebstrap leaves a root,
+# knows no archive for it: then the archives the system is configured with)
+if [ ! -s "$apt/sources.list" ]; then
+    { cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+          awk '$1 == "deb" { $1 = "deb-src"; print }'
+      cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
+          /^Types:/ { deb = / deb( |$)/ } /^URIs:/ { uri = $2 } /^Suites:/ { n = split($0, s, " ") }
+          /^Components:/ { c = $0; sub(/^Components: */, "", c)
+                           if (deb) for (i = 2; i <= n; i++) print "deb-src " uri " " s[i] " " c }'
+    } | sed 's/ \[[^]]*\]//' | sort -u > "$apt/sources.list"
+fi
 [ -s "$apt/sources.list" ] ||
     die "apt knows no archive for the installed $pkg $version (installed by hand?): no source to build from"
 aptopts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
@@ -92,8 +117,13 @@ rm -f include/config.h
     die "Wine's configure failed (see $out/build.log)"
 [ -f include/config.h ] || die "Wine's configure wrote no include/config.h (see $out/build.log)"
 say "compiling the server"
-nlsdir=/usr/share/wine/nls
-gcc -O2 -D__WINESRC__ -D_REENTRANT -Iinclude -Iserver -DNLSDIR="\"$nlsdir\"" -DBIN_TO_NLSDIR="\"../../share/wine/nls\"" \
+# where the server finds Wine's NLS files: Debian's /usr/share/wine/nls
+if grep -q 'DATADIR' server/unicode.c; then   # Wine 9 and 10
+    dirs=(-DBINDIR='"/usr/bin"' -DDATADIR='"/usr/share"')
+else                                          # Wine 8
+    dirs=(-DNLSDIR='"/usr/share/wine/nls"' -DBIN_TO_NLSDIR='"../../share/wine/nls"')
+fi
+gcc -O2 -D__WINESRC__ -D_REENTRANT -Iinclude -Iserver "${dirs[@]}" \
     -o "$out/wineserver.new" server/*.c -lrt >>"$out/build.log" 2>&1 || die "the server does not compile (see $out/build.log)"
 mv "$out/wineserver.new" "$out/wineserver"
 echo "$stamp" > "$out/built-from"
