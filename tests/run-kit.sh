@@ -7,7 +7,8 @@
 # build-kit/compare-<arch>.html.
 #   tests/run-kit.sh            make compare: show the comparison
 #   tests/run-kit.sh --assert   make check-dist: the rows whose outcomes
-#                               differ must be exactly tests/known-differences.txt
+#                               differ must be exactly those known for this
+#                               Wine version (tests/known-differences*.txt)
 # Tests in which the builtin hung, or in which one of its checks marked flaky
 # failed this time, are listed and left out of the assertion.
 # The known differences are those with raw sockets (root, or wineserver with
@@ -23,7 +24,14 @@ unset DISPLAY WAYLAND_DISPLAY WINEDLLOVERRIDES
 . tools/wineprefix.sh
 assert=0
 [ "${1:-}" = --assert ] && assert=1
-known=$top/tests/known-differences.txt
+# the builtin changes between Wine versions: the known differences are
+# tests/known-differences-wine<major>.txt, or tests/known-differences.txt
+# when its "# Wine versions:" line names this one
+wine_major=$(wine --version 2>/dev/null | sed -n 's/^wine-\([0-9]*\).*/\1/p')
+known=$top/tests/known-differences-wine$wine_major.txt
+[ -f "$known" ] || known=$top/tests/known-differences.txt
+grep -q "^# Wine versions:.* $wine_major\( \|\$\)" "$known" || [ "$known" != "$top/tests/known-differences.txt" ] ||
+    known=""
 
 say() { printf '%s\n' "$*"; }
 fail() { say "run-kit: $*" >&2; exit 1; }
@@ -34,6 +42,8 @@ if ! icmp_raw_sockets; then
     say "SKIPPED: the Windows kit under Wine (run.cmd, ours vs builtin): $why; run it as root: sudo make compare"
     exit 0
 fi
+[ $assert = 0 ] || [ -n "$known" ] ||
+    fail "no known differences for $(wine --version): run tests/run-kit.sh, review $out/differences.txt, and add $wine_major to tests/known-differences.txt's \"# Wine versions:\" line if they are the same, else save them as tests/known-differences-wine$wine_major.txt"
 zip=$(ls build-dist/icmp-echo-windows-*.zip 2>/dev/null | tail -n 1)
 [ -n "$zip" ] && [ -f "$zip" ] || fail "no Windows kit in build-dist/ (make windows-kit)"
 rm -rf "$out"
@@ -95,9 +105,55 @@ for a in x64 x32; do
     fi
 done
 [ -n "$archs" ] || fail "run.cmd wrote no results (see $out/run.txt)"
+# every run on one page: the matrix of tests x runs first
+runs=()
+for a in $archs; do
+    runs+=("$(ls "$results"/*-$a-system.jsonl)=builtin ($a)" "$(ls "$results"/*-$a-ours.jsonl)=ours ($a)")
+done
+tools/compare-results --html "$out/compare.html" "${runs[@]}" >/dev/null
 say ""
-say "full tables: $out/compare-<arch>-all.html; results files: $results"
+say "full tables: $out/compare.html (every run), $out/compare-<arch>-all.html; results files: $results"
 [ $assert = 1 ] || exit 0
+
+# the page as a person sees it: Debian's chromium, headless, draws it
+# (compare.png) and gives back the DOM it built: the matrix must be there,
+# a row per test, a cell per run
+browser_check() {
+    local browser dom rows tests
+    browser=$(command -v chromium || command -v chromium-browser) || {
+        say "SKIPPED: the comparison page in a browser: chromium is not installed (tools/install-deps.sh installs it)"
+        return 0; }
+    local flags=(--headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking
+                 --disable-component-update --disable-sync --user-data-dir="$out/chromium" --hide-scrollbars)
+    rm -f "$out/compare.png"
+    timeout 120 "$browser" "${flags[@]}" --window-size=1200,1000 --screenshot="$out/compare.png" \
+        "file://$out/compare.html" > "$out/chromium.log" 2>&1
+    timeout 120 "$browser" "${flags[@]}" --dump-dom "file://$out/compare.html" > "$out/compare.dom" 2>>"$out/chromium.log"
+    tests=$(python3 - "$out/compare.dom" "${#runs[@]}" <<'PY'
+import sys, html.parser
+class P(html.parser.HTMLParser):
+    def __init__(s): super().__init__(); s.inm = False; s.rows = []; s.depth = 0
+    def handle_starttag(s, tag, a):
+        a = dict(a)
+        if tag == 'table' and a.get('class') == 'matrix': s.inm = True
+        elif s.inm and tag == 'tr': s.rows.append(0)
+        elif s.inm and tag == 'td' and 'cell' in (a.get('class') or '') and s.rows: s.rows[-1] += 1
+    def handle_endtag(s, tag):
+        if tag == 'table': s.inm = False
+p = P(); p.feed(open(sys.argv[1]).read())
+body = p.rows[1:]
+print(len(body) if body and all(n == int(sys.argv[2]) for n in body) else 0)
+PY
+)
+    if [ -s "$out/compare.png" ] && [ "$(head -c 8 "$out/compare.png" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ] &&
+       [ "$(stat -c %s "$out/compare.png")" -gt 20000 ] && [ "${tests:-0}" -gt 20 ]; then
+        say "browser: chromium drew $out/compare.png ($(stat -c %s "$out/compare.png") bytes); its DOM has the matrix, $tests tests x ${#runs[@]} runs: 1 passed, 0 failed"
+    else
+        say "browser: chromium did not draw the comparison page as expected (png: $(stat -c %s "$out/compare.png" 2>/dev/null || echo none) bytes, matrix rows: ${tests:-0}; see $out/chromium.log): 0 passed, 1 failed"
+        return 1
+    fi
+}
+browser_check || exit 1
 
 # the outcome differences must be exactly the known ones (per architecture
 # run), leaving out the tests in which the builtin hung
@@ -117,10 +173,10 @@ done < "$out/flaky-builtin.txt"
 for a in $archs; do grep "^$a " "$known"; done | skip_hung > "$out/known.txt"
 skip_hung < "$out/differences.txt" > "$out/differences-compared.txt"
 if [ $hung_ours = 0 ] && diff -u "$out/known.txt" "$out/differences-compared.txt" > "$out/differences.diff"; then
-    say "kit (${archs# }): ours vs builtin differ in exactly the $(wc -l < "$out/known.txt") known checks: 1 passed, 0 failed"
+    say "kit (${archs# }, $(wine --version)): ours vs builtin differ in exactly the $(wc -l < "$out/known.txt") known checks: 1 passed, 0 failed"
     exit 0
 fi
 say "run-kit: the differences between ours and the builtin changed (- known, + now):"
 grep '^[-+][^-+]' "$out/differences.diff" | head -n 40
-say "kit (${archs# }): 0 passed, 1 failed (if the change is intended, update tests/known-differences.txt)"
+say "kit (${archs# }): 0 passed, 1 failed (if the change is intended, update ${known#$top/})"
 exit 1

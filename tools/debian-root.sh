@@ -9,7 +9,7 @@
 #   tools/debian-root.sh run [RELEASE] CMD...  runs CMD in it: in a mount namespace of its
 #                                              own, chrooted, with /proc, /sys and /dev, and
 #                                              this tree at the same path (built files
-#                                              included), as root
+#                                              included; CMD runs in it), as root
 #   tools/debian-root.sh wine [RELEASE]        prints the Wine version the root holds
 #
 # The root holds what the suites run with (Wine with wine32, iproute2,
@@ -65,7 +65,7 @@ run_in_root() {
         mount -t tmpfs tmpfs "$root/run" &&
         mkdir -p "$root$top" && mount --bind "$top" "$root$top" || exit 125
         exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-            TERM="${TERM:-dumb}" "$@"' sh "$root" "$top" "$@"
+            TERM="${TERM:-dumb}" /bin/sh -c '\''cd "$0" && exec "$@"'\'' "$top" "$@"' sh "$root" "$top" "$@"
 }
 
 wine_version() {

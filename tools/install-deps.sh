@@ -1,5 +1,5 @@
 #!/bin/bash
-# install-deps.sh: installs the Debian 12 packages this project needs (as root).
+# install-deps.sh: installs the Debian 12 or 13 packages this project needs (as root).
 # dpkg-dev, autotools-dev, flex, bison and patch build the ICMPv6-capable
 # wineserver (tools/wineserver/build-wineserver.sh) from Debian's Wine source.
 # Packages already installed are left alone. wine32:i386 (for the 32-bit Wine
@@ -8,15 +8,33 @@
 # is reported and is not an error: the 32-bit DLL still builds and its Wine
 # tests are reported as skipped. NO_WINE32=1 skips the attempt.
 set -u
-packages="make gcc clang libclang-rt-14-dev autoconf file dpkg-dev autotools-dev flex bison patch mingw-w64 wine wine64 libwine-dev wine64-tools iproute2 iptables procps iputils-ping python3"
-missing=""
-for p in $packages; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
-done
+# mmdebstrap makes the Debian 13 root of make check-wine10 (tests/run-wine10.sh);
+# chromium shows the comparison page headless in make check-dist.
+packages="make gcc clang autoconf file dpkg-dev autotools-dev flex bison patch mingw-w64 wine wine64 libwine-dev wine64-tools iproute2 iptables procps iputils-ping python3 mmdebstrap chromium"
 export DEBIAN_FRONTEND=noninteractive
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
+known() { apt-cache show --no-all-versions "$1" >/dev/null 2>&1; }
+updated=0
+update() {
+    [ $updated = 1 ] && return
+    apt-get update -q || echo "install-deps: apt-get update reported errors; trying with the lists we have"
+    updated=1
+}
+# libFuzzer and the sanitizers' runtime: libclang-rt-dev follows the default
+# clang (Debian 13); Debian 12 has only the versioned libclang-rt-14-dev
+rt=""
+for p in libclang-rt-dev libclang-rt-14-dev; do installed "$p" && rt=$p; done
+if [ -z "$rt" ]; then
+    known libclang-rt-dev || known libclang-rt-14-dev || update
+    if known libclang-rt-dev; then rt=libclang-rt-dev; else rt=libclang-rt-14-dev; fi
+fi
+missing=""
+for p in $packages $rt; do
+    installed "$p" || missing="$missing $p"
+done
 if [ -n "$missing" ]; then
     echo "install-deps: installing$missing"
-    apt-get update -q || echo "install-deps: apt-get update reported errors; trying with the lists we have"
+    update
     apt-get install -y -q --no-install-recommends $missing || { echo "install-deps: apt-get install failed" >&2; exit 1; }
 fi
 if [ "${NO_WINE32:-0}" != 1 ] && ! dpkg-query -W -f='${Status}' wine32:i386 2>/dev/null | grep -q "ok installed"; then

@@ -20,9 +20,12 @@
 # $WINEPREFIX/icmp-echo-saved/ first, and `uninstall` puts it back exactly
 # and removes that folder. Nothing else in the prefix is touched.
 #
-# Environment: WINEPREFIX (required); WINE_DLLDIR64 / WINE_DLLDIR32: where
-# Wine's own PE DLLs are (default: searched next to the `wine` found in PATH
-# and in the usual distribution locations).
+# Environment: WINEPREFIX (required); WINE: the Wine whose prefix it is
+# (default: the `wine` in PATH; for another Wine, e.g. Proton's
+# .../files/bin/wine or a self-built one, its bin/wine: every Wine command
+# goes through it and its own DLLs are looked for beside it only, in
+# ../lib/wine, ../lib64/wine, ../lib32/wine); WINE_DLLDIR64 / WINE_DLLDIR32:
+# where Wine's own PE DLLs are, when they are somewhere else.
 set -eu
 me=${SETUP_NAME:-setup_icmp}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -42,19 +45,29 @@ ours() {
 wine_dlldir() {
     case $1 in x86_64) v=${WINE_DLLDIR64:-} ;; *) v=${WINE_DLLDIR32:-} ;; esac
     if [ -n "$v" ]; then echo "$v"; return 0; fi
-    bin=$(dirname "$(command -v wine)")
-    real=$(dirname "$(readlink -f "$(command -v wine)")")
-    for d in "/usr/lib/$1-linux-gnu/wine/$1-windows" "$bin/../lib/wine/$1-windows" "$bin/../lib64/wine/$1-windows" \
-             "$real/../lib/wine/$1-windows" "$real/../lib64/wine/$1-windows" "/usr/lib/wine/$1-windows" \
-             "/usr/lib64/wine/$1-windows" "/usr/lib32/wine/$1-windows" "/opt/wine-stable/lib/wine/$1-windows" \
-             "/opt/wine-stable/lib64/wine/$1-windows"; do
+    bin=$(dirname "$wine_path")
+    real=$(dirname "$(readlink -f "$wine_path")")
+    beside="$bin/../lib/wine/$1-windows $bin/../lib64/wine/$1-windows $bin/../lib32/wine/$1-windows
+            $real/../lib/wine/$1-windows $real/../lib64/wine/$1-windows $real/../lib32/wine/$1-windows"
+    # (a Wine named by WINE= is looked for beside it only: not the system's)
+    [ -n "${WINE:-}" ] || beside="/usr/lib/$1-linux-gnu/wine/$1-windows $beside /usr/lib/wine/$1-windows
+            /usr/lib64/wine/$1-windows /usr/lib32/wine/$1-windows /opt/wine-stable/lib/wine/$1-windows
+            /opt/wine-stable/lib64/wine/$1-windows"
+    for d in $beside; do
         if [ -f "$d/iphlpapi.dll" ]; then echo "$d"; return 0; fi
     done
     return 0
 }
 
 case "$action" in install|uninstall|status|dlldir) ;; *) die "usage: $0 install|uninstall|status | dlldir ARCH" ;; esac
-command -v wine >/dev/null 2>&1 || die "wine is not in PATH"
+if [ -n "${WINE:-}" ]; then
+    wine_path=$(command -v "$WINE") || die "WINE=$WINE: no such program"
+    case $wine_path in /*) ;; *) wine_path=$(pwd)/$wine_path ;; esac
+else
+    wine_path=$(command -v wine) || die "wine is not in PATH (or say which: WINE=/path/to/bin/wine)"
+fi
+# every Wine command of this script: the prefix's own Wine
+wine() { "$wine_path" "$@"; }
 # dlldir ARCH (x86_64, i386): where this Wine's own ARCH DLLs are, as install
 # finds them (the tests ask, to know which architectures to expect); fails
 # when there are none
