@@ -24,6 +24,8 @@ for s in $suites; do
     secs=$(( $(date +%s) - t0 ))
     skipped=$(grep -c 'SKIPPED' "$out/$s.log")
     totals=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$out/$s.log" | grep -v '^  ' | tail -n 4 | tr '\n' ';' | sed 's/;$//; s/;/; /g')
+    # (the fuzzers count runs: "fuzz: TARGET for N s" then libFuzzer's "Done N runs")
+    [ -n "$totals" ] || totals=$(awk '/^fuzz: [a-z_]+ for/ { t = $2 } /^Done [0-9]+ runs/ && t { printf "%s%s: %s runs, nothing found", sep, t, $2; sep = "; "; t = "" }' "$out/$s.log")
     printf '%-12s %-6s %4ss  SKIPPED lines: %-3s %s\n' "$s" "$([ "$status" = 0 ] && echo ok || echo FAILED)" \
         "$secs" "$skipped" "$totals" >> "$out/summary.txt"
     if [ "$status" != 0 ]; then rc=1; break; fi
