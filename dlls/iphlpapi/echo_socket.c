@@ -315,10 +315,11 @@ void socket_close_idle( ULONGLONG now, ULONGLONG *next )
     }
 }
 
-/* sendto, but in a thread that has detached from ws2_32 (a TLS callback or
- * another DLL's detach, which Wine runs after ws2_32's) overlapped with an
- * event of our own: a plain sendto would give the thread new Winsock data
- * and an event that nothing frees any more. */
+/* sendto; but in a thread past our DLL_THREAD_DETACH (a later DLL's
+ * detach, or the exe's TLS callbacks, which Wine runs after every DLL's),
+ * overlapped with an event of our own: after ws2_32's own detach a plain
+ * sendto would give the thread new Winsock data and an event that nothing
+ * frees any more. */
 static int send_packet( struct echo_socket *sock, const BYTE *packet, size_t len, const SOCKADDR_INET *dst )
 {
     WSABUF buf = { (ULONG)len, (char *)packet };
