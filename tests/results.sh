@@ -1,9 +1,18 @@
-# Sourced by the suite runners (tests/run-conformance.sh, tests/run-lab.sh):
-# the one results table of a run, in the file $table, a line per test
-# process:
+# Sourced by the suite runners (tests/run-conformance.sh, tests/run-lab.sh;
+# run-dropin.sh and run-wine10.sh for check alone): the one results table of
+# a run, in the file $table, a line per test process:
 #   arch test label passed failed todo skipped
 #   arch test label crashed rc=N        (no summary line; rc=124: killed as hung)
 # and the functions that fill it, print it side by side and add it up.
+
+# check WHAT CMD...: one check of a runner's own, CMD must succeed; counted
+# in checks_passed / checks_failed, a failure said as "$check_tag: FAILED: WHAT"
+checks_passed=0 checks_failed=0
+check() {
+    local what=$1; shift
+    if "$@"; then checks_passed=$((checks_passed + 1))
+    else checks_failed=$((checks_failed + 1)); echo "$check_tag: FAILED: $what"; fi
+}
 
 # record ARCH TEST LABEL LOG RC: the table line of one test process
 record() {

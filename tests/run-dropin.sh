@@ -44,13 +44,9 @@ export WINEPREFIX=$out/prefix
 export WINEDEBUG=-all
 export WINEARCH=win64
 unset DISPLAY WAYLAND_DISPLAY WINEDLLOVERRIDES
-passed=0 failed=0
 . tools/wineprefix.sh
-
-check() {  # description, then a command that must succeed
-    local what=$1; shift
-    if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "run-dropin: FAILED: $what"; fi
-}
+. tests/results.sh   # (check)
+check_tag=run-dropin
 fail_setup() { echo "run-dropin: $*" >&2; exit 1; }
 trap wine_cleanup EXIT
 trap 'exit 130' INT TERM
@@ -186,12 +182,12 @@ if [ "$archs" = "x86_64 i386" ]; then
     check "win32 prefix: i386 DLLs in its system32, ping through ours, uninstall restores (step $rc failed)" test $rc = 0
 fi
 
-if [ "$failed" != 0 ]; then
+if [ "$checks_failed" != 0 ]; then
     echo "run-dropin: logs in $out"
     diff "$out/state-before.txt" "$out/state-after.txt" | head -20
 fi
-echo "drop-in${dist:+ from $dist} ($archs): $passed passed, $failed failed"
+echo "drop-in${dist:+ from $dist} ($archs): $checks_passed passed, $checks_failed failed"
 trap - EXIT
 wine_cleanup
-[ "$failed" = 0 ] && rm -rf "$out"
-[ "$failed" = 0 ]
+[ "$checks_failed" = 0 ] && rm -rf "$out"
+[ "$checks_failed" = 0 ]

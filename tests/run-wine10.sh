@@ -20,6 +20,7 @@ set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
 . tools/wineprefix.sh   # (ICMP_TRACE_DONE)
+. tests/results.sh      # (check)
 release=trixie
 suffix=-$release
 say() { printf 'wine10: %s\n' "$*"; }
@@ -32,7 +33,7 @@ fi
 tools/debian-root.sh make "$release" || fail "cannot make the Debian 13 root (see above)"
 wine=$(tools/debian-root.sh wine "$release")
 in_root() { tools/debian-root.sh run "$release" env BUILD_SUFFIX="$suffix" STRESS_SCALE="${STRESS_SCALE:-1}" \
-    ${STRICT:+STRICT=$STRICT} ${KIT_PAGE_CHECK:+KIT_PAGE_CHECK=$KIT_PAGE_CHECK} "$@"; }
+    ${KIT_PAGE_CHECK:+KIT_PAGE_CHECK=$KIT_PAGE_CHECK} "$@"; }
 
 say "in $top/build-root-$release: $wine"
 in_root tools/wineserver/build-wineserver.sh ||
@@ -44,8 +45,8 @@ in_root tools/wineserver/build-wineserver.sh ||
 # has Wine 8. The installer must take Wine 10's own DLLs, run its commands
 # through that Wine, and Wine 10's ping must go through ours.
 other_wine() {
-    local tree=$1 ow=$top/build-otherwine$suffix root=$top/build-root-$release n=0 bad=0 a d sys orig
-    check() { n=$((n + 1)); if "${@:2}"; then :; else bad=$((bad + 1)); say "other Wine: FAILED: $1"; fi; }
+    local tree=$1 ow=$top/build-otherwine$suffix root=$top/build-root-$release a d sys orig
+    checks_passed=0 checks_failed=0 check_tag="wine10: other Wine"
     rm -rf "$ow" && mkdir -p "$ow/bin" "$ow/lib/wine" || return 1
     ln -s "$root/usr/lib/x86_64-linux-gnu/wine/x86_64-windows" "$ow/lib/wine/x86_64-windows"
     ln -s "$root/usr/lib/i386-linux-gnu/wine/i386-windows" "$ow/lib/wine/i386-windows"
@@ -86,8 +87,8 @@ EOF
         ! -e "$WINEPREFIX/icmp-echo-saved"
     "$top/tools/debian-root.sh" run $release env WINEPREFIX="$WINEPREFIX" wineserver -k 2>/dev/null
     unset WINEPREFIX
-    say "other Wine (setup_icmp.sh with WINE=, Wine 10 at $ow/bin/wine): $((n - bad)) passed, $bad failed"
-    [ $bad = 0 ]
+    say "other Wine (setup_icmp.sh with WINE=, Wine 10 at $ow/bin/wine): $checks_passed passed, $checks_failed failed"
+    [ $checks_failed = 0 ]
 }
 
 rc=0
