@@ -53,6 +53,7 @@ static CRITICAL_SECTION row_cs;
 #define FAR_HOST  addr( "198.18.4.2" )   /* behind the 1280-byte MTU link */
 #define SILENT    addr( "198.18.5.2" )   /* the injector's address */
 #define DELAYED   addr( "198.18.5.3" )   /* answered after 50 ms */
+#define DELAYED5  addr( "198.18.5.4" )   /* answered after 5 ms */
 #define BLACKHOLE addr( "198.18.8.1" )
 #define DELAY_MS  50
 
@@ -875,6 +876,148 @@ static void test_burst_one_thread( void )
     printf( "row: burst-one-thread good=%lu\n", good );
 }
 
+/* ---- many synchronous callers on one handle at once ----
+ *
+ * WinMTR's and cnping's pattern: a thread per target, all synchronous, on
+ * one handle. Each round the threads start together (a barrier) and send
+ * to hosts answering at once, after 5 ms and after 50 ms: whoever reads a
+ * reply, its caller must return with it at once, never at its Timeout nor
+ * after some housekeeping pass. On a busy machine too (a CPU-bound thread
+ * per usable CPU: the callers then receive for each other). */
+
+#define SYNC_THREADS  8
+#define SYNC_ROUNDS   300
+#define SYNC_SLACK_MS 30
+
+struct sync_barrier
+{
+    CRITICAL_SECTION cs;
+    CONDITION_VARIABLE cv;
+    int waiting, generation, count;
+};
+
+static void barrier_wait( struct sync_barrier *b )
+{
+    int gen;
+
+    EnterCriticalSection( &b->cs );
+    gen = b->generation;
+    if (++b->waiting == b->count)
+    {
+        b->waiting = 0;
+        b->generation++;
+        WakeAllConditionVariable( &b->cv );
+    }
+    else while (gen == b->generation) SleepConditionVariableCS( &b->cv, &b->cs, INFINITE );
+    LeaveCriticalSection( &b->cs );
+}
+
+struct sync_caller
+{
+    HANDLE h;
+    struct sync_barrier *barrier;
+    IPAddr dst;
+    DWORD delay;
+    int index;
+    int failed, late;
+    DWORD worst_ms;
+};
+
+static DWORD CALLBACK sync_caller_thread( void *arg )
+{
+    struct sync_caller *c = arg;
+    BYTE data[32], buf[sizeof(ICMP_ECHO_REPLY) + 32 + 8];
+    LARGE_INTEGER freq, t0, t1;
+    int round;
+
+    QueryPerformanceFrequency( &freq );
+    fill_payload( data, sizeof(data), 7000 + c->index );
+    for (round = 0; round < SYNC_ROUNDS; round++)
+    {
+        DWORD ret, ms;
+
+        barrier_wait( c->barrier );
+        QueryPerformanceCounter( &t0 );
+        ret = pIcmpSendEcho( c->h, c->dst, data, sizeof(data), NULL, buf, sizeof(buf), 200 );
+        QueryPerformanceCounter( &t1 );
+        ms = (DWORD)((t1.QuadPart - t0.QuadPart) * 1000 / freq.QuadPart);
+        if (ms > c->worst_ms) c->worst_ms = ms;
+        if (ret != 1 || ((ICMP_ECHO_REPLY *)buf)->Status != IP_SUCCESS) c->failed++;
+        else if (ms > c->delay + SYNC_SLACK_MS) c->late++;
+    }
+    return 0;
+}
+
+static LONG volatile hog_stop;
+
+static DWORD CALLBACK hog_thread( void *arg )
+{
+    volatile unsigned long n = 0;
+    while (!hog_stop) n++;
+    return 0;
+}
+
+static void sync_threads( BOOL busy )
+{
+    static const DWORD delays[3] = { 0, 5, DELAY_MS };
+    struct sync_caller c[SYNC_THREADS];
+    struct sync_barrier barrier;
+    HANDLE threads[SYNC_THREADS], hogs[64];
+    DWORD_PTR mask, system_mask;
+    int i, failed = 0, late = 0, nhogs = 0;
+    DWORD worst[3] = { 0 };
+    HANDLE h = pIcmpCreateFile();
+
+    InitializeCriticalSection( &barrier.cs );
+    InitializeConditionVariable( &barrier.cv );
+    barrier.waiting = barrier.generation = 0;
+    barrier.count = SYNC_THREADS;
+    if (busy && GetProcessAffinityMask( GetCurrentProcess(), &mask, &system_mask ))
+    {
+        hog_stop = 0;
+        for (; mask && nhogs < 64; mask &= mask - 1) hogs[nhogs++] = CreateThread( NULL, 0, hog_thread, NULL, 0, NULL );
+    }
+    for (i = 0; i < SYNC_THREADS; i++)
+    {
+        memset( &c[i], 0, sizeof(c[i]) );
+        c[i].h = h;
+        c[i].barrier = &barrier;
+        c[i].index = i;
+        c[i].delay = delays[i % 3];
+        c[i].dst = i % 3 == 0 ? HOST : i % 3 == 1 ? DELAYED5 : DELAYED;
+        threads[i] = CreateThread( NULL, 0, sync_caller_thread, &c[i], 0, NULL );
+    }
+    WaitForMultipleObjects( SYNC_THREADS, threads, TRUE, INFINITE );
+    hog_stop = 1;
+    if (nhogs) WaitForMultipleObjects( nhogs, hogs, TRUE, INFINITE );
+    for (i = 0; i < nhogs; i++) CloseHandle( hogs[i] );
+    for (i = 0; i < SYNC_THREADS; i++)
+    {
+        CloseHandle( threads[i] );
+        failed += c[i].failed;
+        late += c[i].late;
+        if (c[i].worst_ms > worst[i % 3]) worst[i % 3] = c[i].worst_ms;
+    }
+    ok( !failed, "%d of %d synchronous echoes failed (Timeout 200 ms)\n", failed, SYNC_THREADS * SYNC_ROUNDS );
+    ok( !late, "%d of %d synchronous echoes took more than their host's delay + %d ms\n", late,
+        SYNC_THREADS * SYNC_ROUNDS, SYNC_SLACK_MS );
+    trace( "%d threads x %d rounds%s: slowest call to the 0 / 5 / 50 ms hosts %lu / %lu / %lu ms\n", SYNC_THREADS,
+           SYNC_ROUNDS, busy ? ", busy" : "", worst[0], worst[1], worst[2] );
+    printf( "row: sync-threads%s failed=%d late=%d\n", busy ? "-busy" : "", failed, late );
+    pIcmpCloseHandle( h );
+    DeleteCriticalSection( &barrier.cs );
+}
+
+static void test_sync_threads( void )
+{
+    sync_threads( FALSE );
+}
+
+static void test_sync_threads_busy( void )
+{
+    sync_threads( TRUE );
+}
+
 /* ---- several processes at once ---- */
 
 #define MULTI_PROCESSES 4
@@ -952,6 +1095,334 @@ static void test_multi_process( void )
     printf( "row: multi-process finished=%lu drops=%ld\n", finished, drops );
     CloseHandle( done );
     CloseHandle( release );
+}
+
+/* ---- the shared flow budget against hostile, stopped and large participants ----
+ *
+ * The page the engines of a prefix share (dlls/iphlpapi/flow_budget.h:
+ * "Local\icmp-echo-flow-2", a 64-byte header whose first word is the
+ * layout, then 64 slots of 64 bytes, the owner's token first) is input:
+ * garbage in it, a participant stopped with bytes held, a large request
+ * among small ones must cost the others nothing but a bounded wait, never
+ * a lost reply, and an asynchronous call returns at once whatever the
+ * budget. Children of this program (--flow-child KIND:PARENT) burst or
+ * hold bytes; a burst child's exit code says what went wrong. */
+
+#define FLOW_LAYOUT_WORD  0x776f6c6600000002ll
+#define FLOW_BOUND_MS     1000   /* the longest a request may wait for a stopped or stuck participant (FLOW_STALE_MS + slack) */
+#define FLOW_CALL_MS      5      /* the longest an asynchronous call may take to return */
+#define FLOW_AGAIN_MS     200    /* ... once the stopped participant is left out: only scheduling */
+#define FLOW_FIT          150    /* a burst that fits a desktop's budget (150 x 1,224 of 319,488 bytes)... */
+#define FLOW_HOLD         400    /* ... but not beside the holder, which fills the budget */
+
+static int flow_child;              /* --flow-child KIND:PARENT: 'b' burst, 'h' hold */
+static DWORD flow_parent;
+
+struct flow_req
+{
+    BYTE data[BURST_SIZE];
+    BYTE buf[sizeof(ICMP_ECHO_REPLY) + BURST_SIZE + 8];
+    LARGE_INTEGER sent, done;
+    LONG calls;
+};
+
+static void NTAPI flow_apc( void *context, IO_STATUS_BLOCK *iosb, ULONG reserved )
+{
+    struct flow_req *r = context;
+    QueryPerformanceCounter( &r->done );
+    InterlockedIncrement( &r->calls );
+}
+
+static void flow_names( DWORD parent, char *release, char *go )
+{
+    sprintf( release, "Local\\icmp-lab-flow-release-%lu", parent );
+    sprintf( go, "Local\\icmp-lab-flow-go-%lu", parent );
+}
+
+/* A burst: n APC requests to dst back to back, each call timed, then an
+ * alertable wait for their APCs (a request's wait: from its call to its
+ * APC, less its round trip; the burst is short, so that its APCs run
+ * within a few ms of their completion). What went wrong is in the exit
+ * code: lost replies (at most 250), +1000 if a call took more than
+ * call_ms, +2000 if a request waited more than wait_ms. */
+struct burst_stats
+{
+    int lost;
+    double worst_call, worst_wait;
+};
+
+static void flow_burst_round( IPAddr dst, int n, DWORD seed, struct burst_stats *st )
+{
+    struct flow_req *r = calloc( n, sizeof(*r) );
+    HANDLE h = pIcmpCreateFile();
+    LARGE_INTEGER freq, t0, t1;
+    DWORD start = GetTickCount();
+    int i, done;
+
+    QueryPerformanceFrequency( &freq );
+    memset( st, 0, sizeof(*st) );
+    for (i = 0; i < n; i++)
+    {
+        fill_payload( r[i].data, BURST_SIZE, seed + i );
+        QueryPerformanceCounter( &t0 );
+        r[i].sent = t0;
+        pIcmpSendEcho2( h, NULL, flow_apc, &r[i], dst, r[i].data, BURST_SIZE, NULL, r[i].buf, sizeof(r[i].buf), 10000 );
+        QueryPerformanceCounter( &t1 );
+        if ((t1.QuadPart - t0.QuadPart) * 1000.0 / freq.QuadPart > st->worst_call)
+            st->worst_call = (t1.QuadPart - t0.QuadPart) * 1000.0 / freq.QuadPart;
+    }
+    do
+    {
+        SleepEx( 5, TRUE );
+        for (i = done = 0; i < n; i++) done += r[i].calls != 0;
+    } while (done < n && GetTickCount() - start < 60000);
+    for (i = 0; i < n; i++)
+    {
+        const ICMP_ECHO_REPLY *reply = (const ICMP_ECHO_REPLY *)r[i].buf;
+        double wait;
+
+        if (!r[i].calls || reply->Status != IP_SUCCESS || reply->DataSize != BURST_SIZE ||
+            memcmp( reply->Data, r[i].data, BURST_SIZE ))
+        {
+            st->lost++;
+            continue;
+        }
+        wait = (r[i].done.QuadPart - r[i].sent.QuadPart) * 1000.0 / freq.QuadPart - reply->RoundTripTime;
+        if (wait > st->worst_wait) st->worst_wait = wait;
+    }
+    pIcmpCloseHandle( h );
+    free( r );
+}
+
+static int flow_burst( IPAddr dst, int n, DWORD seed, double call_ms, double wait_ms )
+{
+    struct burst_stats st;
+
+    flow_burst_round( dst, n, seed, &st );
+    printf( "flow child %lu: %d of %d answered, slowest call %.2f ms, longest wait %.0f ms\n", GetCurrentProcessId(),
+            n - st.lost, n, st.worst_call, st.worst_wait );
+    return min( st.lost, 250 ) + (st.worst_call > call_ms ? 1000 : 0) + (st.worst_wait > wait_ms ? 2000 : 0);
+}
+
+/* beside a stopped participant: a first burst waits for it at most
+ * FLOW_BOUND_MS, once; the next does not wait for it at all */
+static int flow_burst_twice( void )
+{
+    char release_name[64], go_name[64];
+    HANDLE go;
+    int code;
+
+    flow_names( flow_parent, release_name, go_name );
+    if ((go = OpenEventA( SYNCHRONIZE, FALSE, go_name ))) WaitForSingleObject( go, 60000 );   /* (the holder is stopped now) */
+    code = flow_burst( HOST, FLOW_FIT, GetCurrentProcessId() << 16, 1e9, FLOW_BOUND_MS );
+
+    return code ? code : flow_burst( HOST, FLOW_FIT, (GetCurrentProcessId() << 16) + 1000, 1e9, FLOW_AGAIN_MS );
+}
+
+/* holds bytes: FLOW_HOLD requests to the 50 ms host outstanding, until released */
+static int flow_hold( void )
+{
+    char release_name[64], go_name[64];
+    struct flow_req r[FLOW_HOLD];
+    HANDLE h = pIcmpCreateFile(), release;
+    int i;
+
+    flow_names( flow_parent, release_name, go_name );
+    release = OpenEventA( SYNCHRONIZE, FALSE, release_name );
+    memset( r, 0, sizeof(r) );
+    while (WaitForSingleObjectEx( release, 0, TRUE ) != WAIT_OBJECT_0)
+    {
+        for (i = 0; i < FLOW_HOLD; i++)
+            if (!r[i].sent.QuadPart || r[i].calls)
+            {
+                r[i].calls = 0;
+                QueryPerformanceCounter( &r[i].sent );
+                pIcmpSendEcho2( h, NULL, flow_apc, &r[i], DELAYED, r[i].data, BURST_SIZE, NULL, r[i].buf,
+                                sizeof(r[i].buf), 2000 );
+            }
+        SleepEx( 5, TRUE );
+    }
+    pIcmpCloseHandle( h );
+    return 0;
+}
+
+static HANDLE flow_start_child( char kind )
+{
+    char cmd[MAX_PATH * 2 + 64], self[MAX_PATH];
+    PROCESS_INFORMATION pi;
+    STARTUPINFOA si;
+
+    GetModuleFileNameA( NULL, self, sizeof(self) );
+    memset( &si, 0, sizeof(si) );
+    si.cb = sizeof(si);
+    snprintf( cmd, sizeof(cmd), "\"%s\" --dll \"%s\" %s --flow-child %c:%lu flow_garbage", self, dll_path,
+              unpriv ? "--unpriv" : "", kind, GetCurrentProcessId() );
+    if (!CreateProcessA( NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi )) return NULL;
+    CloseHandle( pi.hThread );
+    return pi.hProcess;
+}
+
+static DWORD flow_wait_child( HANDLE process, const char *what )
+{
+    DWORD code = 99;
+
+    if (WaitForSingleObject( process, 120000 )) TerminateProcess( process, 3000 );
+    GetExitCodeProcess( process, &code );
+    CloseHandle( process );
+    ok( !code, "%s: exit code %lu (lost %lu%s%s)\n", what, code, code % 1000,
+        code % 2000 >= 1000 ? ", an asynchronous call took more than 5 ms" : "",
+        code >= 2000 ? ", a request waited beyond its bound" : "" );
+    return code;
+}
+
+static int flow_large_child( void );
+
+static volatile LONG garbage_stop;
+
+/* writes random values over slots 40-63 of the page and its slot count, again and again */
+static DWORD CALLBACK garbage_thread( void *arg )
+{
+    BYTE *page = arg;
+    DWORD x = 12345, i;
+
+    while (!garbage_stop)
+    {
+        for (i = 64 + 40 * 64; i < 64 + 64 * 64; i += 4)
+        {
+            x = x * 1103515245 + 12345;
+            *(DWORD *)(page + i) = x;
+        }
+        *(LONG *)(page + 8) = (LONG)x;   /* slots_used */
+        Sleep( 1 );
+    }
+    return 0;
+}
+
+/* Garbage over a part of the page (and over its count of slots), before
+ * and during two processes' bursts of 10,000: nothing is lost. */
+static void test_flow_garbage( void )
+{
+    HANDLE section, thread, children[2];
+    BYTE *page;
+    int i;
+
+    if (flow_child)
+    {
+        switch (flow_child)
+        {
+        case 'h': ExitProcess( flow_hold() );
+        /* (its own budget keeps it waiting: no bound on that) */
+        case 'a': ExitProcess( flow_burst( DELAYED, 2000, GetCurrentProcessId() << 16, FLOW_CALL_MS, 1e9 ) );
+        case 'l': ExitProcess( flow_large_child() );
+        case 's': ExitProcess( flow_burst_twice() );
+        default:  ExitProcess( flow_burst( HOST, BURST_TOTAL, GetCurrentProcessId() << 16, 1e9, 1e9 ) );
+        }
+        return;
+    }
+    section = CreateFileMappingW( INVALID_HANDLE_VALUE, NULL, PAGE_READWRITE, 0, 64 + 64 * 64, L"Local\\icmp-echo-flow-2" );
+    page = section ? MapViewOfFile( section, FILE_MAP_WRITE, 0, 0, 64 + 64 * 64 ) : NULL;
+    ok( page != NULL, "cannot map the page: %lu\n", GetLastError() );
+    if (!page) return;
+    InterlockedCompareExchange64( (LONGLONG *)page, FLOW_LAYOUT_WORD, 0 );   /* (as the first engine would) */
+    SetEnvironmentVariableA( "ICMP_ECHO_SO_RCVBUF", "212992" );   /* (a desktop's budget: 319,488 bytes) */
+    garbage_stop = 0;
+    thread = CreateThread( NULL, 0, garbage_thread, page, 0, NULL );
+    Sleep( 100 );
+    for (i = 0; i < 2; i++) children[i] = flow_start_child( 'b' );
+    for (i = 0; i < 2; i++) if (children[i]) flow_wait_child( children[i], "a burst beside garbage" );
+    garbage_stop = 1;
+    WaitForSingleObject( thread, INFINITE );
+    CloseHandle( thread );
+    memset( page + 64 + 40 * 64, 0, 24 * 64 );
+    UnmapViewOfFile( page );
+    CloseHandle( section );
+}
+
+/* A participant with bytes held, stopped (as by SIGSTOP or a debugger: every
+ * thread suspended) for stop_ms while another sends two bursts that would
+ * fit the budget beside it: the first waits for it at most FLOW_BOUND_MS
+ * (FLOW_STALE_MS: it stops publishing), the second not at all. */
+static void flow_stopped( DWORD stop_ms )
+{
+    NTSTATUS (WINAPI *pNtSuspendProcess)( HANDLE ) = (void *)GetProcAddress( GetModuleHandleA( "ntdll" ), "NtSuspendProcess" );
+    NTSTATUS (WINAPI *pNtResumeProcess)( HANDLE ) = (void *)GetProcAddress( GetModuleHandleA( "ntdll" ), "NtResumeProcess" );
+    char release_name[64], go_name[64];
+    HANDLE release, go, holder, burster;
+
+    if (!pNtSuspendProcess || !pNtResumeProcess)
+    {
+        skip( "no NtSuspendProcess\n" );
+        return;
+    }
+    SetEnvironmentVariableA( "ICMP_ECHO_SO_RCVBUF", "212992" );   /* (a desktop's budget: 319,488 bytes) */
+    flow_names( GetCurrentProcessId(), release_name, go_name );
+    release = CreateEventA( NULL, TRUE, FALSE, release_name );
+    go = CreateEventA( NULL, TRUE, FALSE, go_name );
+    holder = flow_start_child( 'h' );
+    burster = flow_start_child( 's' );
+    Sleep( 1500 );   /* (both started; the holder holds bytes) */
+    ok( !pNtSuspendProcess( holder ), "cannot stop the holder\n" );
+    SetEvent( go );
+    Sleep( stop_ms );
+    pNtResumeProcess( holder );
+    flow_wait_child( burster, "a burst beside a stopped participant" );
+    SetEvent( release );
+    flow_wait_child( holder, "the stopped participant" );
+    CloseHandle( release );
+    CloseHandle( go );
+}
+
+static void test_flow_stopped_1s( void )
+{
+    flow_stopped( 1000 );
+}
+
+static void test_flow_stopped_10s( void )
+{
+    flow_stopped( 10000 );
+}
+
+/* Asynchronous calls return at once with the budget full: a receive
+ * buffer of 32 KiB holds about 20 replies, 2,000 requests to the 50 ms host. */
+static void test_flow_async_return( void )
+{
+    SetEnvironmentVariableA( "ICMP_ECHO_SO_RCVBUF", "32768" );
+    /* (a process of its own: the engine reads the variable when it starts) */
+    if (!flow_child) flow_wait_child( flow_start_child( 'a' ), "2,000 asynchronous calls with the budget full" );
+}
+
+/* A 65,500-byte request among small ones, with a budget smaller than its
+ * charge (sent alone) and a desktop's: it is answered, and the small ones
+ * wait at most a round trip for it. */
+static int flow_large_child( void )
+{
+    BYTE *data = malloc( 65500 ), *buf = malloc( 65500 + 256 );
+    HANDLE event = CreateEventA( NULL, TRUE, FALSE, NULL ), h = pIcmpCreateFile();
+    const ICMP_ECHO_REPLY *reply = (const ICMP_ECHO_REPLY *)buf;
+    int code = 0, small;
+
+    fill_payload( data, 65500, 99 );
+    if (pIcmpSendEcho2( h, event, NULL, NULL, HOST, data, 65500, NULL, buf, 65500 + 256, 10000 ) ||
+        GetLastError() != ERROR_IO_PENDING)
+        code = 250;
+    small = flow_burst( HOST, 2000, 7 << 16, 1e9, 1e9 );
+    if (WaitForSingleObject( event, 10000 ) || reply->Status != IP_SUCCESS || reply->DataSize != 65500 ||
+        memcmp( reply->Data, data, 65500 ))
+        code = 250;
+    printf( "flow child: the 65,500-byte request %s\n", code ? "failed" : "answered" );
+    pIcmpCloseHandle( h );
+    return code + small;
+}
+
+static void test_flow_large( void )
+{
+    if (!flow_child)
+    {
+        SetEnvironmentVariableA( "ICMP_ECHO_SO_RCVBUF", "65536" );   /* (a budget of 98,304: less than its charge) */
+        flow_wait_child( flow_start_child( 'l' ), "a 65,500-byte request with a small budget" );
+        SetEnvironmentVariableA( "ICMP_ECHO_SO_RCVBUF", "212992" );
+        flow_wait_child( flow_start_child( 'l' ), "a 65,500-byte request with a desktop's budget" );
+    }
 }
 
 /* ---- source selection on the two-address client ---- */
@@ -1799,7 +2270,14 @@ static const struct winetest_entry tests[] =
     { "burst_host", test_burst_host },
     { "burst_sweep", test_burst_sweep },
     { "burst_one_thread", test_burst_one_thread },
+    { "sync_threads", test_sync_threads },
+    { "sync_threads_busy", test_sync_threads_busy },
     { "multi_process", test_multi_process },
+    { "flow_garbage", test_flow_garbage },
+    { "flow_stopped_1s", test_flow_stopped_1s },
+    { "flow_stopped_10s", test_flow_stopped_10s },
+    { "flow_async_return", test_flow_async_return },
+    { "flow_large", test_flow_large },
     { "source_select", test_source_select },
     { "many_sources", test_many_sources },
     { "wire_options", test_wire_options },
@@ -1836,6 +2314,12 @@ static int lab_option( int argc, char **argv, int i )
     {
         icmpv6_server = 1;
         return 1;
+    }
+    if (!strcmp( argv[i], "--flow-child" ) && i + 1 < argc)
+    {
+        flow_child = argv[i + 1][0];
+        flow_parent = strtoul( strchr( argv[i + 1], ':' ) ? strchr( argv[i + 1], ':' ) + 1 : "0", NULL, 10 );
+        return 2;
     }
     if (!strcmp( argv[i], "--multi-child" ) && i + 1 < argc)
     {

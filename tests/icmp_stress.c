@@ -414,25 +414,40 @@ static int child_exit_pending( void )
     ExitProcess( 42 );
 }
 
-/* runs this program with args; env (NAME=VALUE or NULL) is added to its environment */
+/* Adds a test hook of the DLL (ICMP_ECHO_TEST_FAULTS, comma-separated) to
+ * those set (a run with schedule jitter keeps its own); the previous value
+ * goes to saved. */
+static void add_faults( const char *faults, char *saved, DWORD size )
+{
+    char value[512] = "";
+    DWORD got = GetEnvironmentVariableA( "ICMP_ECHO_TEST_FAULTS", value, sizeof(value) );
+
+    if (got >= sizeof(value)) got = 0, value[0] = 0;
+    if (saved) snprintf( saved, size, "%s", value );
+    snprintf( value + got, sizeof(value) - got, "%s%s", got ? "," : "", faults );
+    SetEnvironmentVariableA( "ICMP_ECHO_TEST_FAULTS", value );
+}
+
+static void restore_faults( const char *saved )
+{
+    SetEnvironmentVariableA( "ICMP_ECHO_TEST_FAULTS", saved[0] ? saved : NULL );
+}
+
+/* runs this program with args; env (ICMP_ECHO_TEST_FAULTS=VALUE or NULL) adds to the DLL's test hooks */
 static DWORD run_child_env( const char *args, const char *env, DWORD timeout, DWORD *exit_code )
 {
-    char cmd[1024], name[64];
+    char cmd[1024], saved[512];
     const char *eq = env ? strchr( env, '=' ) : NULL;
     STARTUPINFOA si;
     PROCESS_INFORMATION pi;
     DWORD ret;
 
     snprintf( cmd, sizeof(cmd), "\"%s\" --dll \"%s\" %s %s", self_path, dll_arg, lab ? "--lab" : "", args );
-    if (eq)
-    {
-        snprintf( name, sizeof(name), "%.*s", (int)(eq - env), env );
-        SetEnvironmentVariableA( name, eq + 1 );
-    }
+    if (eq) add_faults( eq + 1, saved, sizeof(saved) );
     memset( &si, 0, sizeof(si) );
     si.cb = sizeof(si);
     ret = CreateProcessA( NULL, cmd, NULL, NULL, FALSE, 0, NULL, NULL, &si, &pi );
-    if (eq) SetEnvironmentVariableA( name, NULL );
+    if (eq) restore_faults( saved );
     if (!ret) return GetLastError();
     ret = WaitForSingleObject( pi.hProcess, timeout );
     if (ret != WAIT_OBJECT_0) TerminateProcess( pi.hProcess, 1 );
@@ -499,6 +514,22 @@ static void test_process_isolation( void )
 
 /* ---- threads that exit with APCs queued: their requests are freed ---- */
 
+/* Waits until the requests sent so far have been sent: an APC request of
+ * our own, queued behind any that wait for room in the flow budget (first
+ * come, first sent), completes after them. */
+static void drain_engine( void )
+{
+    struct async_req r;
+    HANDLE h = pIcmpCreateFile();
+    DWORD start = GetTickCount();
+
+    memset( &r, 0, sizeof(r) );
+    if (!pIcmpSendEcho2( h, NULL, counting_apc, &r, LOCALHOST, r.data, 16, NULL, r.buf, sizeof(r.buf), 30000 ) &&
+        GetLastError() == ERROR_IO_PENDING)
+        while (!r.calls && GetTickCount() - start < 30000) SleepEx( 50, TRUE );
+    pIcmpCloseHandle( h );
+}
+
 /* sends n APC requests, lets their APCs be queued (the replies come back
  * while it sleeps, not alertable), then exits without ever running them */
 static DWORD CALLBACK queue_apcs_and_exit( void *arg )
@@ -529,6 +560,7 @@ static void apcs_of_exiting_threads( struct async_req *r, int n )
         WaitForMultipleObjects( count, threads, TRUE, INFINITE );
         for (j = 0; j < count; j++) CloseHandle( threads[j] );
     }
+    drain_engine();
     Sleep( 500 );   /* the last replies are in, and their APCs dropped */
 }
 
@@ -1168,6 +1200,245 @@ static void test_apc_routine_exits( void )
     check_held_threads( HELD_EXIT_IN_ROUTINE );
 }
 
+/* ---- a sender against its own request's completion ----
+ *
+ * With a pause after each send (the test hook send_delay=MS), each reply
+ * completes its request while the sender is still in the send: the socket
+ * must stay the sender's until it is done with it, however many bound
+ * sockets go idle meanwhile (beyond eight, idle ones are closed at once).
+ * 16 threads, each from its own source 127.0.0.2..17, Event requests. */
+#define SEND_THREADS   16
+#define SEND_REQUESTS  25
+
+struct sender
+{
+    HANDLE h;
+    int index, good;
+};
+
+static DWORD CALLBACK sender_thread( void *arg )
+{
+    struct sender *s = arg;
+    HANDLE event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    BYTE data[16], buf[sizeof(ICMP_ECHO_REPLY) + 16 + 8];
+    IPAddr src = addr( "127.0.0.2" ) + ((DWORD)s->index << 24);   /* 127.0.0.(2 + index) */
+    int i;
+
+    for (i = 0; i < SEND_REQUESTS; i++)
+    {
+        fill_payload( data, sizeof(data), s->index * 1000 + i );
+        if (pIcmpSendEcho2Ex( s->h, event, NULL, NULL, src, LOCALHOST, data, sizeof(data), NULL, buf, sizeof(buf),
+                              2000 ) || GetLastError() != ERROR_IO_PENDING)
+            continue;
+        if (WaitForSingleObject( event, 5000 ) == WAIT_OBJECT_0 && reply_is( buf, data, sizeof(data) )) s->good++;
+    }
+    CloseHandle( event );
+    return 0;
+}
+
+static int child_send_after_completion( void )
+{
+    struct sender s[SEND_THREADS];
+    HANDLE threads[SEND_THREADS], h = pIcmpCreateFile();
+    int i, good = 0, round;
+
+    for (round = 0; round < 2; round++)
+    {
+        for (i = 0; i < SEND_THREADS; i++)
+        {
+            s[i].h = h;
+            s[i].index = i;
+            s[i].good = 0;
+            threads[i] = CreateThread( NULL, 0, sender_thread, &s[i], 0, NULL );
+        }
+        WaitForMultipleObjects( SEND_THREADS, threads, TRUE, INFINITE );
+        for (i = 0; i < SEND_THREADS; i++)
+        {
+            CloseHandle( threads[i] );
+            good += s[i].good;
+        }
+        Sleep( 200 );
+    }
+    pIcmpCloseHandle( h );
+    printf( "child: %d of %d answered, heap %s\n", good, 2 * SEND_THREADS * SEND_REQUESTS,
+            HeapValidate( GetProcessHeap(), 0, NULL ) ? "valid" : "CORRUPT" );
+    if (!HeapValidate( GetProcessHeap(), 0, NULL )) return 100;
+    return 2 * SEND_THREADS * SEND_REQUESTS - good;
+}
+
+static void test_send_after_completion( void )
+{
+    DWORD code = 99, ret = run_child_env( "--child-send-after-completion", "ICMP_ECHO_TEST_FAULTS=send_delay=20", 120000,
+                                          &code );
+    ok( ret == WAIT_OBJECT_0, "child did not end: %lu\n", ret );
+    ok( code == 0, "child: exit code %#lx (100: heap corrupt; else requests not answered)\n", code );
+}
+
+/* ---- a thread terminated inside a synchronous call ----
+ *
+ * A thread that dies while it waits in IcmpSendEcho (TerminateThread: on
+ * Windows the kernel owns its I/O) leaves nothing behind: the socket it
+ * received on is taken back at once, the next echoes of the process on the
+ * same handle and on a new one succeed, nothing of it stays allocated and
+ * the heap is sound. Variants: the dying thread leads its socket's receive
+ * (no CPU to spare: ICMP_ECHO_TEST_FAULTS=busy, and a CPU-bound thread per
+ * usable CPU), it follows a leader, or it follows the receive thread (a
+ * CPU to spare: =spare). */
+enum { DIE_LEADER, DIE_FOLLOWER, DIE_SPARE };
+
+static LONG volatile hog_stop;
+
+static DWORD CALLBACK hog_thread( void *arg )
+{
+    volatile unsigned long n = 0;
+    while (!hog_stop) n++;
+    return 0;
+}
+
+static int start_hogs( HANDLE *hogs, int max )
+{
+    DWORD_PTR mask, system_mask;
+    int n = 0;
+
+    hog_stop = 0;
+    if (!GetProcessAffinityMask( GetCurrentProcess(), &mask, &system_mask )) return 0;
+    for (; mask && n < max; mask &= mask - 1) hogs[n++] = CreateThread( NULL, 0, hog_thread, NULL, 0, NULL );
+    return n;
+}
+
+static void stop_hogs( HANDLE *hogs, int n )
+{
+    int i;
+
+    hog_stop = 1;
+    if (n) WaitForMultipleObjects( n, hogs, TRUE, INFINITE );
+    for (i = 0; i < n; i++) CloseHandle( hogs[i] );
+}
+
+static DWORD CALLBACK silent_call_thread( void *arg )
+{
+    BYTE data[16], buf[sizeof(ICMP_ECHO_REPLY) + 16 + 8];
+
+    fill_payload( data, sizeof(data), 77 );
+    pIcmpSendEcho( arg, SILENT, data, sizeof(data), NULL, buf, sizeof(buf), 10000 );
+    return 0;
+}
+
+static DWORD CALLBACK control_call_thread( void *arg )
+{
+    BYTE data[16], buf[sizeof(ICMP_ECHO_REPLY) + 16 + 8];
+
+    fill_payload( data, sizeof(data), 78 );
+    pIcmpSendEcho( arg, LOCALHOST, data, sizeof(data), NULL, buf, sizeof(buf), 2000 );
+    Sleep( INFINITE );
+    return 0;
+}
+
+/* how many of n echoes to the host succeed within 1 s each */
+static int echoes_ok( HANDLE h, int n )
+{
+    BYTE data[16], buf[sizeof(ICMP_ECHO_REPLY) + 16 + 8];
+    int i, good = 0;
+
+    for (i = 0; i < n; i++)
+    {
+        fill_payload( data, sizeof(data), 500 + i );
+        if (pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), NULL, buf, sizeof(buf), 1000 ) == 1 &&
+            reply_is( buf, data, sizeof(data) ))
+            good++;
+    }
+    return good;
+}
+
+/* n threads each in a call of its own (control: in Sleep after one echo), terminated after 300 ms */
+static struct leak_probe calls_terminated( HANDLE h, int n, BOOL control )
+{
+    HANDLE threads[16];
+    int i;
+
+    for (i = 0; i < n; i++)
+        threads[i] = CreateThread( NULL, 65536, control ? control_call_thread : silent_call_thread, h,
+                                   STACK_SIZE_PARAM_IS_A_RESERVATION, NULL );
+    Sleep( 300 );
+    for (i = 0; i < n; i++) TerminateThread( threads[i], 0 );
+    WaitForMultipleObjects( n, threads, TRUE, INFINITE );
+    for (i = 0; i < n; i++) CloseHandle( threads[i] );
+    Sleep( 200 );   /* (the thread pool reports the deaths) */
+    return leak_probe();
+}
+
+static void terminated_in_call( int variant )
+{
+    HANDLE h, h2, leader = NULL, follower, hogs[64];
+    struct leak_probe before, control, after;
+    int nhogs = 0, good;
+    char saved[512];
+
+    if (!lab)
+    {
+        skip( "needs the loopback lab's silent address (run as root: tests/run-conformance.sh)\n" );
+        return;
+    }
+    add_faults( variant == DIE_SPARE ? "spare" : "busy", saved, sizeof(saved) );
+    h = pIcmpCreateFile();
+    ok( echoes_ok( h, 10 ) == 10, "echoes before\n" );   /* (the engine started with the forced regime) */
+    restore_faults( saved );
+    if (variant != DIE_SPARE) nhogs = start_hogs( hogs, 64 );
+    if (variant == DIE_FOLLOWER)
+    {
+        /* a leader, and behind it the caller that dies: the leader serves the others meanwhile */
+        leader = CreateThread( NULL, 0, silent_call_thread, h, 0, NULL );
+        Sleep( 300 );
+    }
+    follower = CreateThread( NULL, 0, silent_call_thread, h, 0, NULL );
+    Sleep( 300 );
+    TerminateThread( follower, 0 );
+    WaitForSingleObject( follower, INFINITE );
+    CloseHandle( follower );
+    good = echoes_ok( h, 100 );
+    ok( good == 100, "after a thread died in its call: %d of 100 echoes succeeded on its handle\n", good );
+    if (leader)
+    {
+        /* and then the leader dies too */
+        TerminateThread( leader, 0 );
+        WaitForSingleObject( leader, INFINITE );
+        CloseHandle( leader );
+        good = echoes_ok( h, 100 );
+        ok( good == 100, "after the leader died in its call: %d of 100 echoes succeeded\n", good );
+    }
+    h2 = pIcmpCreateFile();
+    good = echoes_ok( h2, 20 );
+    ok( good == 20, "%d of 20 echoes succeeded on a new handle\n", good );
+    pIcmpCloseHandle( h2 );
+    stop_hogs( hogs, nhogs );
+
+    /* what stays: 16 threads terminated in their call, against 16 terminated after an echo */
+    calls_terminated( h, 16, TRUE );   /* warm-up */
+    before = calls_terminated( h, 16, TRUE );
+    control = calls_terminated( h, 16, TRUE );
+    after = calls_terminated( h, 16, FALSE );
+    good = echoes_ok( h, 20 );
+    ok( good == 20, "after 16 threads died in their calls: %d of 20 echoes succeeded\n", good );
+    check_no_leak( "terminated in a synchronous call", 16, 256, before, control, after );
+    ok( HeapValidate( GetProcessHeap(), 0, NULL ), "the heap is corrupt\n" );
+    pIcmpCloseHandle( h );
+}
+
+static void test_terminated_leader( void )
+{
+    terminated_in_call( DIE_LEADER );
+}
+
+static void test_terminated_follower( void )
+{
+    terminated_in_call( DIE_FOLLOWER );
+}
+
+static void test_terminated_spare( void )
+{
+    terminated_in_call( DIE_SPARE );
+}
+
 /* A thread that issues an APC request after our DLL_THREAD_DETACH (from
  * the exe's own TLS callback, which runs after every DLL's): nothing of it
  * may stay. */
@@ -1240,6 +1511,10 @@ static void test_apc_after_detach( void )
 static const struct winetest_entry tests[] =
 {
     { "threads_shared_handle", test_threads_shared_handle },
+    { "send_after_completion", test_send_after_completion },
+    { "terminated_leader", test_terminated_leader },
+    { "terminated_follower", test_terminated_follower },
+    { "terminated_spare", test_terminated_spare },
     { "threads_own_handles", test_threads_own_handles },
     { "mixed_load", test_mixed_load },
     { "close_with_pending", test_close_with_pending },
@@ -1265,7 +1540,7 @@ int main( int argc, char **argv )
 {
     const char *only = NULL;
     struct target_dll t;
-    int i, child_exit = 0, child_iso = 0, child_fail = 0, child_cycles = 0, child_race = 0;
+    int i, child_exit = 0, child_iso = 0, child_fail = 0, child_cycles = 0, child_race = 0, child_send = 0;
     static char path[MAX_PATH];
 
     GetModuleFileNameA( NULL, path, sizeof(path) );
@@ -1280,6 +1555,7 @@ int main( int argc, char **argv )
         else if (!strcmp( argv[i], "--child-failing-receives" )) child_fail = 1;
         else if (!strcmp( argv[i], "--child-load-cycles" )) child_cycles = 1;
         else if (!strcmp( argv[i], "--child-apc-exit-race" )) child_race = 1;
+        else if (!strcmp( argv[i], "--child-send-after-completion" )) child_send = 1;
         else if (!strcmp( argv[i], "--list" ))
         {
             for (i = 0; i < (int)ARRAY_SIZE(tests); i++) printf( "%s\n", tests[i].name );
@@ -1289,11 +1565,12 @@ int main( int argc, char **argv )
     }
     if (child_cycles) return child_load_cycles();   /* before the DLL is loaded */
     if (!target_load( dll_arg, &t )) return 2;
-    if (!child_exit && !child_iso && !child_fail && !child_race) target_describe( &t, stdout );
+    if (!child_exit && !child_iso && !child_fail && !child_race && !child_send) target_describe( &t, stdout );
     if (!load_icmp_exports( NULL, t.module )) return 2;
     if (child_exit) return child_exit_pending();
     if (child_iso) return child_isolation( child_iso );
     if (child_fail) return child_failing_receives();
     if (child_race) return child_apc_exit_race();
+    if (child_send) return child_send_after_completion();
     return winetest_main( argc, argv, tests, ARRAY_SIZE(tests), only );
 }

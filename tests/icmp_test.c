@@ -630,6 +630,129 @@ static void test_apc( void )
     free( buf );
 }
 
+/* An APC routine that sends another APC request and waits alertably: on
+ * Windows each completion is its own APC, which runs in that nested wait. */
+struct nested_apc
+{
+    HANDLE h;
+    BYTE data[32], *buf, *inner_buf;
+    LONG outer_calls, inner_calls, inner_before_return;
+    DWORD send_ret, send_err, sleep_ret, sleep_ms;
+};
+
+static void NTAPI nested_inner_apc( void *context, IO_STATUS_BLOCK *iosb, ULONG reserved )
+{
+    struct nested_apc *n = context;
+    InterlockedIncrement( &n->inner_calls );
+}
+
+static void NTAPI nested_outer_apc( void *context, IO_STATUS_BLOCK *iosb, ULONG reserved )
+{
+    struct nested_apc *n = context;
+    DWORD start;
+
+    InterlockedIncrement( &n->outer_calls );
+    SetLastError( 0xdeadbeef );
+    n->send_ret = pIcmpSendEcho2( n->h, NULL, nested_inner_apc, n, LOCALHOST, n->data, sizeof(n->data), NULL,
+                                  n->inner_buf, 256, 2000 );
+    n->send_err = GetLastError();
+    start = GetTickCount();
+    n->sleep_ret = SleepEx( 3000, TRUE );
+    n->sleep_ms = GetTickCount() - start;
+    n->inner_before_return = n->inner_calls;
+}
+
+static void test_apc_nested( void )
+{
+    struct nested_apc n;
+    DWORD ret, i;
+
+    memset( &n, 0, sizeof(n) );
+    n.h = pIcmpCreateFile();
+    n.buf = alloc_reply( 256 );
+    n.inner_buf = alloc_reply( 256 );
+    fill_payload( n.data, sizeof(n.data), 31 );
+    ret = pIcmpSendEcho2( n.h, NULL, nested_outer_apc, &n, LOCALHOST, n.data, sizeof(n.data), NULL, n.buf, 256, 2000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "returned %lu, error %lu\n", ret, GetLastError() );
+    for (i = 0; i < 50 && !n.outer_calls; i++) SleepEx( 100, TRUE );
+    ok( n.outer_calls == 1, "outer APC called %ld times\n", n.outer_calls );
+    ok( !n.send_ret && n.send_err == ERROR_IO_PENDING, "inner request: returned %lu, error %lu\n", n.send_ret,
+        n.send_err );
+    ok( n.sleep_ret == WAIT_IO_COMPLETION, "the routine's SleepEx returned %lu after %lu ms\n", n.sleep_ret,
+        n.sleep_ms );
+    ok( n.inner_before_return == 1, "inner APC ran %ld times in the routine's alertable wait\n",
+        n.inner_before_return );
+    ok( n.sleep_ms < 1500, "the routine's SleepEx took %lu ms\n", n.sleep_ms );
+    SleepEx( 100, TRUE );
+    ok( n.inner_calls == 1, "inner APC called %ld times\n", n.inner_calls );
+    check_echo( n.inner_buf, LOCALHOST, n.data, sizeof(n.data) );
+    pIcmpCloseHandle( n.h );
+    free( n.buf );
+    free( n.inner_buf );
+}
+
+/* What is not an event, given as Event, fails as on Windows (its I/O
+ * manager refuses the handle: STATUS_OBJECT_TYPE_MISMATCH, which is
+ * ERROR_INVALID_HANDLE), nothing is sent or written, and nothing of the
+ * object is kept: a file given by mistake can be deleted at once. A named
+ * event's reference ends with its request: closed by its last user, it is
+ * gone, and creating it again makes a new event. */
+static void test_event_kinds( void )
+{
+    BYTE data[32], *buf = alloc_reply( 256 );
+    HANDLE h = pIcmpCreateFile(), sem, file, event;
+    char path[MAX_PATH], dir[MAX_PATH], name[64];
+    DWORD ret, err;
+    LONG count = -1;
+
+    fill_payload( data, sizeof(data), 32 );
+
+    sem = CreateSemaphoreA( NULL, 0, 10, NULL );
+    SetLastError( 0xdeadbeef );
+    ret = pIcmpSendEcho2( h, sem, NULL, NULL, LOCALHOST, data, sizeof(data), NULL, buf, 256, 1000 );
+    err = GetLastError();
+    ok( !ret && err == ERROR_INVALID_HANDLE, "a semaphore as Event: returned %lu, error %lu\n", ret, err );
+    Sleep( 100 );
+    ReleaseSemaphore( sem, 1, &count );
+    ok( count == 0, "the semaphore's count was %ld\n", count );
+    ok( buf[0] == FILL && buf[4] == FILL, "a semaphore as Event: the reply buffer was written\n" );
+    CloseHandle( sem );
+
+    GetTempPathA( sizeof(dir), dir );
+    GetTempFileNameA( dir, "icm", 0, path );
+    file = CreateFileA( path, GENERIC_READ | GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL );
+    ok( file != INVALID_HANDLE_VALUE, "cannot create %s\n", path );
+    memset( buf, FILL, 256 );
+    SetLastError( 0xdeadbeef );
+    ret = pIcmpSendEcho2( h, file, NULL, NULL, LOCALHOST, data, sizeof(data), NULL, buf, 256, 1000 );
+    err = GetLastError();
+    ok( !ret && err == ERROR_INVALID_HANDLE, "a file as Event: returned %lu, error %lu\n", ret, err );
+    Sleep( 100 );
+    CloseHandle( file );
+    ok( DeleteFileA( path ), "the file given as Event cannot be deleted: error %lu (a handle to it was kept)\n",
+        GetLastError() );
+
+    sprintf( name, "Local\\icmp-test-named-%lu", GetCurrentProcessId() );
+    event = CreateEventA( NULL, TRUE, FALSE, name );
+    memset( buf, FILL, 256 );
+    ret = pIcmpSendEcho2( h, event, NULL, NULL, LOCALHOST, data, sizeof(data), NULL, buf, 256, 2000 );
+    ok( !ret && GetLastError() == ERROR_IO_PENDING, "named event: returned %lu, error %lu\n", ret, GetLastError() );
+    ok( WaitForSingleObject( event, 3000 ) == WAIT_OBJECT_0, "named event not signalled\n" );
+    check_echo( buf, LOCALHOST, data, sizeof(data) );
+    CloseHandle( event );
+    Sleep( 50 );   /* (the request's own reference goes just after it signalled, on Windows too) */
+    SetLastError( 0xdeadbeef );
+    event = CreateEventA( NULL, TRUE, TRUE, name );
+    err = GetLastError();
+    ok( event && err != ERROR_ALREADY_EXISTS, "the named event outlived its request and last handle (error %lu)\n",
+        err );
+    ok( WaitForSingleObject( event, 0 ) == WAIT_OBJECT_0, "the new event's initial state was ignored\n" );
+    CloseHandle( event );
+
+    pIcmpCloseHandle( h );
+    free( buf );
+}
+
 /* ---- completion after IcmpCloseHandle and after the thread exits ---- */
 
 static void test_close_pending( void )
@@ -1681,6 +1804,8 @@ static const struct winetest_entry tests[] =
     { "event", test_event },
     { "event_closed_early", test_event_closed_early },
     { "apc", test_apc },
+    { "apc_nested", test_apc_nested },
+    { "event_kinds", test_event_kinds },
     { "close_pending", test_close_pending },
     { "thread_exit", test_thread_exit },
     { "timeouts", test_timeouts },

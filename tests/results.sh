@@ -92,3 +92,9 @@ results_lines() {
 }
 RESULTS_FAILED='Test failed|Test succeeded inside todo'
 RESULTS_NOT_PASSED='Test failed|Test succeeded inside todo|Tests skipped'
+
+# ours_dll ARCH: our DLL under test; OURS=DIR runs these suites against
+# DIR/<arch>/iphlpapi.dll instead (an older build, for a before/after run)
+ours_dll() {
+    if [ -n "${OURS:-}" ]; then echo "$OURS/$1/iphlpapi.dll"; else echo "dlls/iphlpapi/$1-windows/iphlpapi.dll"; fi
+}

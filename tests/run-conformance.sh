@@ -15,7 +15,10 @@
 # A test process that does not end within TEST_TIMEOUT seconds (default 60)
 # is killed and reported as HUNG.
 # Environment: ARCHS (default "x86_64 i386"), TESTS (default: all),
-# KEEP_LOGS=1 to keep build-test/ logs (always kept on failure).
+# STRESS_TESTS (default: all), STRESS_SEEDS (schedule jitter runs, below:
+# STRESS_JITTER_TESTS, STRESS_JITTER_ARCHS, STRESS_JITTER_SCALE),
+# KEEP_LOGS=1 to keep build-test/ logs (always kept on failure), OURS=DIR
+# (DIR/<arch>/iphlpapi.dll as ours: a before/after run).
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -26,6 +29,7 @@ export WINEARCH=win64
 unset DISPLAY WAYLAND_DISPLAY
 . tools/wineprefix.sh
 . tests/results.sh
+
 
 say() { printf '%s\n' "$*"; }
 fail() { say "run-conformance: $*" >&2; exit 1; }
@@ -115,15 +119,21 @@ restart_after_hang() {
 ICMP_TESTS="icmp_forwards sync_echo event apc timeouts icmp_errors caller_mozillavpn"
 
 # icmp_stress.exe (our DLL only; STRESS_SCALE divides its sizes, 1 = full);
-# label stress: its IPv4 tests, stress6: its IPv6 ones (v6_*)
+# label stress: its IPv4 tests, stress6: its IPv6 ones (v6_*), stress-jN:
+# the IPv4 ones again with schedule jitter of seed N (STRESS_SEEDS, each a
+# run with ICMP_ECHO_TEST_FAULTS=jitter=N: random pauses at every hand-off
+# point of the engine; STRESS_JITTER_SCALE divides those runs' sizes)
 run_stress() {
-    local arch=$1 label=$2 t log
+    local arch=$1 label=$2 t log faults="" scale=${STRESS_SCALE:-1}
     local exe=tests/$arch-windows/icmp_stress.exe
-    for t in ${STRESS_TESTS:-$(wine_in wine "$exe" --list 2>/dev/null | tr -d '\r')}; do
-        case $label:$t in stress:v6_*|stress6:[!v]*|stress6:v[!6]*) continue ;; esac
+    local list=${STRESS_TESTS:-$(wine_in wine "$exe" --list 2>/dev/null | tr -d '\r')}
+    case $label in stress-j*) faults=jitter=${label#stress-j}; scale=${STRESS_JITTER_SCALE:-$scale}
+                              list=${STRESS_JITTER_TESTS:-$list} ;; esac
+    for t in $list; do
+        case $label:$t in stress*:v6_*) [ "$label" = stress6 ] || continue ;; stress6:*) continue ;; esac
         log=$out/$arch-$label-$t.log
-        WINEDLLOVERRIDES=iphlpapi=n wine_in timeout "${STRESS_TIMEOUT:-300}" wine "$exe" \
-            --dll "dlls/iphlpapi/$arch-windows/iphlpapi.dll" --scale "${STRESS_SCALE:-1}" $lab_flag "$t" > "$log" 2>&1
+        ICMP_ECHO_TEST_FAULTS=$faults WINEDLLOVERRIDES=iphlpapi=n wine_in timeout "${STRESS_TIMEOUT:-300}" wine "$exe" \
+            --dll "$(ours_dll $arch)" --scale "$scale" $lab_flag "$t" > "$log" 2>&1
         record "$arch" "$t" "$label" "$log" $?
     done
 }
@@ -133,7 +143,7 @@ run_stress() {
 check_icmp6_open_once() {
     local arch=$1 log=$out/$arch-ours-icmp6_open_once.log n
     WINEDEBUG=warn+icmp WINEDLLOVERRIDES=iphlpapi=n wine_in timeout "${TEST_TIMEOUT:-60}" \
-        wine "tests/$arch-windows/icmp_test.exe" --dll "dlls/iphlpapi/$arch-windows/iphlpapi.dll" icmp6_args \
+        wine "tests/$arch-windows/icmp_test.exe" --dll "$(ours_dll $arch)" icmp6_args \
         > "$log.trace" 2>&1
     n=$(grep -c 'cannot open a raw ICMPv6 socket' "$log.trace")
     if [ "$n" = 1 ]; then
@@ -167,11 +177,17 @@ for arch in $archs; do
     fi
     ran_archs="$ran_archs $arch"
     say "running $arch tests against our DLL and against Wine's builtin..."
-    run_target "$arch" ours "dlls/iphlpapi/$arch-windows/iphlpapi.dll" "iphlpapi=n"
+    run_target "$arch" ours "$(ours_dll $arch)" "iphlpapi=n"
     run_target "$arch" builtin system ""
-    run_target "$arch" icmp "dlls/iphlpapi/$arch-windows/iphlpapi.dll" "iphlpapi,icmp=n" "--icmp dlls/icmp/$arch-windows/icmp.dll"
+    run_target "$arch" icmp "$(ours_dll $arch)" "iphlpapi,icmp=n" "--icmp dlls/icmp/$arch-windows/icmp.dll"
     say "running $arch stress, lifecycle, leak and isolation tests against our DLL..."
     run_stress "$arch" stress
+    case " ${STRESS_JITTER_ARCHS:-$archs} " in *" $arch "*)
+        for seed in ${STRESS_SEEDS:-}; do
+            say "running $arch stress tests with schedule jitter, seed $seed..."
+            run_stress "$arch" "stress-j$seed"
+        done ;;
+    esac
     check_icmp6_open_once "$arch"
     if [ -n "$v6server" ]; then
         v6list=$(wine_in wine "$exe" --list 2>/dev/null | tr -d '\r' | grep '^icmp6_' |
@@ -180,7 +196,7 @@ for arch in $archs; do
         say "running $arch IPv6 tests under the ICMPv6-capable wineserver: $where"
         # an empty list (TESTS names no icmp6_ test) must not fall back to all tests
         if [ -n "$v6list" ]; then
-            only=$v6list run_target "$arch" ours6 "dlls/iphlpapi/$arch-windows/iphlpapi.dll" "iphlpapi=n"
+            only=$v6list run_target "$arch" ours6 "$(ours_dll $arch)" "iphlpapi=n"
             only=$v6list run_target "$arch" builtin6 system ""
         fi
         run_stress "$arch" stress6
@@ -210,6 +226,10 @@ for arch in $ran_archs; do
     say "-- $arch: stress, lifecycle, leaks, isolation: ours (passed/failed/skipped) --"
     results_table "$arch" stress
     [ -n "$v6server" ] && results_table "$arch" stress6 | tail -n +2
+    for seed in ${STRESS_SEEDS:-}; do
+        say "-- $arch: stress with schedule jitter, seed $seed --"
+        results_table "$arch" "stress-j$seed"
+    done
     for f in "$out/$arch-stress"*.log; do tr -d '\r' < "$f" | grep -E ': trace: ' | sed 's/^/  /'; done
     say ""
     say "-- $arch: checks Wine's builtin fails (ours passes them unless listed below) --"
@@ -222,7 +242,7 @@ for arch in $ran_archs; do
     say "-- $arch: checks our DLL fails or skips --"
     results_lines "$RESULTS_NOT_PASSED" "$out/$arch-" "$out/$arch-ours-"*.log "$out/$arch-icmp-"*.log \
         "$out/$arch-stress-"*.log "$out/$arch-ours6-"*.log "$out/$arch-stress6-"*.log
-    results_add "$arch" ours icmp stress ours6 stress6
+    results_add "$arch" ours icmp stress ours6 stress6 $(for seed in ${STRESS_SEEDS:-}; do echo "stress-j$seed"; done)
 done
 
 say ""

@@ -15,7 +15,8 @@
 # packets and capture the wire; Wine's server is started in the lab's client
 # namespace and checked to be there before anything is sent.
 # Environment: ARCHS (default "x86_64 i386"), TESTS (default: all),
-# UNPRIV=0 to leave out the unprivileged run, KEEP_LOGS=1, TEST_TIMEOUT (120).
+# UNPRIV=0 to leave out the unprivileged run, KEEP_LOGS=1, TEST_TIMEOUT (120),
+# OURS=DIR (DIR/<arch>/iphlpapi.dll as ours: a before/after run).
 set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -25,6 +26,7 @@ export WINEARCH=win64
 unset DISPLAY WAYLAND_DISPLAY
 . tools/wineprefix.sh
 . tests/results.sh
+
 
 say() { printf '%s\n' "$*"; }
 fail() { say "run-lab: $*" >&2; exit 1; }
@@ -65,6 +67,8 @@ in_lab() { local role=$1; shift; ip netns exec "$lab-$role" "$@"; }
 # (started with ip netns exec directly, which becomes the helper: $! is the
 # helper itself, so the exit trap's kill reaches it)
 ip netns exec "$lab-quiet" tools/netlab/labtool respond 198.18.5.3 50 > "$out/responder.log" 2>&1 &
+helpers+=($!)
+ip netns exec "$lab-quiet" tools/netlab/labtool respond 198.18.5.4 5 > "$out/responder5.log" 2>&1 &
 helpers+=($!)
 ip netns exec "$lab-quiet" tools/netlab/labtool inject 198.18.5.2 198.18.3.2 "$out/forged" > "$out/injector.log" 2>&1 &
 helpers+=($!)
@@ -160,7 +164,7 @@ for arch in ${ARCHS:-x86_64 i386}; do
     ran_archs="$ran_archs $arch"
     : > "$out/$arch-rows.txt"
     say "running $arch lab scenarios against our DLL and against Wine's builtin..."
-    run_both "$arch" "" "$exe" "dlls/iphlpapi/$arch-windows/iphlpapi.dll"
+    run_both "$arch" "" "$exe" "$(ours_dll $arch)"
     if [ "${UNPRIV:-1}" = 1 ]; then
         # the same, as nobody: Wine falls back to a Linux ping socket
         say "running $arch lab scenarios unprivileged (uid 65534, ping socket)..."
@@ -168,7 +172,7 @@ for arch in ${ARCHS:-x86_64 i386}; do
         export WINEPREFIX=$share/prefix-unpriv WINE_UID=65534
         wine_prefix_usable || start_prefix
         mkdir -p "$share/$arch"
-        cp "$exe" "dlls/iphlpapi/$arch-windows/iphlpapi.dll" "$share/$arch/"
+        cp "$exe" "$(ours_dll $arch)" "$share/$arch/"
         chmod -R a+rX "$share/$arch"
         run_both "$arch" -unpriv "$share/$arch/icmp_lab.exe" "$share/$arch/iphlpapi.dll" --unpriv
         unset WINE_UID

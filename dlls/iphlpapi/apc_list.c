@@ -38,9 +38,11 @@ void apc_thread_init( struct apc_registry *reg, struct apc_thread *t, void *hand
 {
     t->refs = 1;
     echo_list_init( &t->done );
-    t->running = NULL;
+    echo_list_init( &t->running );
     t->queued_at = t->checked_at = 0;
-    t->queued = t->exiting = 0;
+    t->active = 0;
+    t->calls = 0;
+    t->queued = t->exiting = t->watched = 0;
     t->tls_owned = tls != 0;
     t->handle = handle;
     echo_mutex_lock( &reg->lock );
@@ -83,7 +85,8 @@ enum apc_push apc_push( struct apc_registry *reg, struct apc_thread *t, struct a
     else
     {
         echo_list_add_tail( &t->done, &e->link );
-        if (!t->queued)
+        /* (our APC between two routines takes it; a running routine may wait alertably: a new APC) */
+        if (!t->queued && (!t->active || !echo_list_empty( &t->running )))
         {
             t->queued = 1;
             t->queued_at = now;
@@ -100,8 +103,8 @@ static void take_all_locked( struct apc_thread *t, struct echo_list *drop )
 {
     t->exiting = 1;
     t->queued = 0;
-    if (t->running) echo_list_add_tail( drop, &t->running->link );
-    t->running = NULL;
+    t->active = 0;
+    echo_list_move_tail( drop, &t->running );
     echo_list_move_tail( drop, &t->done );
 }
 
@@ -110,10 +113,29 @@ int apc_queued( struct apc_registry *reg, struct apc_thread *t, int ok, struct e
     int last;
 
     echo_mutex_lock( &reg->lock );
-    if (!ok) take_all_locked( t, drop );
+    if (!ok)
+    {
+        t->exiting = 1;
+        t->queued = 0;
+        echo_list_move_tail( drop, &t->done );
+    }
     last = unref_locked( reg, t );
     echo_mutex_unlock( &reg->lock );
     return last;
+}
+
+int apc_begin( struct apc_registry *reg, struct apc_thread *t )
+{
+    int ok;
+
+    echo_mutex_lock( &reg->lock );
+    if ((ok = !t->exiting))
+    {
+        t->queued = 0;
+        t->active++;
+    }
+    echo_mutex_unlock( &reg->lock );
+    return ok;
 }
 
 struct apc_entry *apc_next( struct apc_registry *reg, struct apc_thread *t )
@@ -125,17 +147,18 @@ struct apc_entry *apc_next( struct apc_registry *reg, struct apc_thread *t )
     if (!t->exiting && (elem = echo_list_head( &t->done )))
     {
         echo_list_remove( elem );
-        e = t->running = ECHO_LIST_ENTRY( elem, struct apc_entry, link );
+        echo_list_add_tail( &t->running, elem );
+        e = ECHO_LIST_ENTRY( elem, struct apc_entry, link );
     }
-    else t->queued = 0;
+    else if (t->active) t->active--;
     echo_mutex_unlock( &reg->lock );
     return e;
 }
 
-void apc_ran( struct apc_registry *reg, struct apc_thread *t )
+void apc_ran( struct apc_registry *reg, struct apc_thread *t, struct apc_entry *e )
 {
     echo_mutex_lock( &reg->lock );
-    t->running = NULL;
+    echo_list_remove( &e->link );
     echo_mutex_unlock( &reg->lock );
 }
 
@@ -162,10 +185,11 @@ unsigned int apc_sweep( struct apc_registry *reg, uint64_t now, uint64_t min_age
     for (elem = reg->threads.next; elem != &reg->threads && n < max; elem = elem->next)
     {
         struct apc_thread *t = THREAD_OF( elem );
+        int32_t calls = echo_load32( &t->calls );
         uint64_t due;
 
-        if (t->exiting || (!t->queued && !t->tls_owned)) continue;
-        due = t->queued ? t->queued_at + min_age_ms : t->checked_at + 8 * min_age_ms;
+        if (t->watched || (t->exiting && !calls) || (!t->queued && !t->tls_owned && !calls)) continue;
+        due = t->queued ? t->queued_at + min_age_ms : t->checked_at + (calls ? 1 : 8) * min_age_ms;
         if (due < t->checked_at + min_age_ms) due = t->checked_at + min_age_ms;
         if (now < due)
         {

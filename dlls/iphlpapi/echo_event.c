@@ -1,13 +1,26 @@
 /*
  * The events of Event requests. Windows resets a request's event when the
  * request starts and signals it when it completes, through the kernel's
- * own reference to the event: a caller may close its handle meanwhile.
- * We hold a duplicate of the caller's handle for the same reason, but one
- * per event, not per request: the duplicate is kept (up to EVENT_CACHE_MAX
- * idle ones) and reused when the caller passes the same handle again,
- * once NtCompareObjects has said it is still the same event (a closed
- * handle's value is soon reused for another object). A reused event costs
- * that comparison instead of duplicating and closing a handle.
+ * own reference to the event, which ends with the request: a caller may
+ * close its handle meanwhile, and a named event closed by its last user
+ * is gone. We hold a duplicate of the caller's handle for the same reason.
+ *
+ * A handle that is not an event (a semaphore, a mutex, a file) fails as on
+ * Windows, whose I/O manager refuses it (STATUS_OBJECT_TYPE_MISMATCH,
+ * ERROR_INVALID_HANDLE), and nothing of it is kept.
+ *
+ * An unnamed event's duplicate is kept after its request (up to
+ * EVENT_CACHE_MAX idle ones, the least recently used go first) and reused
+ * when the caller passes the same handle again, once NtCompareObjects has
+ * said it is still the same event (a closed handle's value is soon reused
+ * for another object): a reused event costs that comparison instead of
+ * duplicating and closing a handle. Keeping it is invisible: nobody else
+ * can open an unnamed event. A named one's duplicate is closed with its
+ * request, as Windows' reference ends (CreateEvent of the same name then
+ * makes a new event, as it would on Windows).
+ *
+ * The cache is a hash table under a lock of its own, taken for a few
+ * instructions (never across a wineserver call): a lookup does not scan.
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -27,27 +40,48 @@
  */
 
 #include "echo_private.h"
+#include "wine/debug.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(icmp);
 
 #define EVENT_CACHE_MAX  64
+#define EVENT_BUCKETS    256     /* a power of two */
 
 struct event_ref
 {
-    struct echo_list entry;     /* in engine.events, idle ones least recently used first */
-    HANDLE caller;              /* the caller's handle it was duplicated from */
+    struct echo_list hash_entry;    /* in its bucket, while cached */
+    struct echo_list idle_entry;    /* in cache.idle, while cached and no request uses it */
+    HANDLE caller;                  /* the caller's handle it was duplicated from */
     HANDLE dup;
-    LONG refs;                  /* requests using it (engine.cs) */
-    BOOL cached;                /* in engine.events */
+    LONG refs;                      /* requests using it (cache.lock) */
+    BOOL cached;                    /* findable by its caller handle (cache.lock) */
 };
 
-#define REF_OF( elem ) ECHO_LIST_ENTRY( elem, struct event_ref, entry )
+static struct
+{
+    SRWLOCK lock;
+    struct echo_list buckets[EVENT_BUCKETS];
+    struct echo_list idle;          /* least recently used first */
+    unsigned int idle_count;
+} cache;   /* (zeroed: SRWLOCK_INIT) */
 
 static NTSTATUS (WINAPI *pNtCompareObjects)( HANDLE, HANDLE );
 
-static BOOL CALLBACK find_compare( INIT_ONCE *once, void *param, void **context )
+static BOOL CALLBACK cache_init( INIT_ONCE *once, void *param, void **context )
 {
+    unsigned int i;
+
+    for (i = 0; i < EVENT_BUCKETS; i++) echo_list_init( &cache.buckets[i] );
+    echo_list_init( &cache.idle );
     /* (Windows 10 and Wine; without it nothing is reused) */
     pNtCompareObjects = (void *)GetProcAddress( GetModuleHandleA( "ntdll.dll" ), "NtCompareObjects" );
     return TRUE;
+}
+
+static struct echo_list *bucket( HANDLE caller )
+{
+    ULONG_PTR v = (ULONG_PTR)caller >> 2;   /* (handle values are multiples of 4) */
+    return &cache.buckets[(v ^ (v >> 8)) & (EVENT_BUCKETS - 1)];
 }
 
 static void ref_free( struct event_ref *ref )
@@ -56,41 +90,74 @@ static void ref_free( struct event_ref *ref )
     HeapFree( GetProcessHeap(), 0, ref );
 }
 
-/* (engine.cs held) takes the cached duplicate of a handle, if there is one */
+/* (cache.lock held) no longer findable */
+static void uncache( struct event_ref *ref )
+{
+    if (!ref->cached) return;
+    echo_list_remove( &ref->hash_entry );
+    if (!ref->refs)
+    {
+        echo_list_remove( &ref->idle_entry );
+        cache.idle_count--;
+    }
+    ref->cached = FALSE;
+}
+
+/* (cache.lock held) the cached duplicate of a handle, with a reference */
 static struct event_ref *cache_take( HANDLE caller )
 {
-    struct echo_list *elem;
+    struct echo_list *head = bucket( caller ), *elem;
 
-    for (elem = engine.events.prev; elem != &engine.events; elem = elem->prev)
+    for (elem = head->next; elem != head; elem = elem->next)
     {
-        struct event_ref *ref = REF_OF( elem );
+        struct event_ref *ref = ECHO_LIST_ENTRY( elem, struct event_ref, hash_entry );
+
         if (ref->caller != caller) continue;
-        if (!ref->refs++) engine.event_count--;
-        echo_list_remove( elem );
-        echo_list_add_tail( &engine.events, elem );
+        if (!ref->refs++)
+        {
+            echo_list_remove( &ref->idle_entry );
+            cache.idle_count--;
+        }
         return ref;
     }
     return NULL;
 }
 
-/* (engine.cs held) a reference goes; returns an entry to close, if any */
+/* (cache.lock held) a reference goes; returns an entry to close, if any */
 static struct event_ref *ref_drop( struct event_ref *ref )
 {
     struct echo_list *elem;
 
     if (--ref->refs) return NULL;
     if (!ref->cached) return ref;
-    if (++engine.event_count <= EVENT_CACHE_MAX) return NULL;
-    /* too many idle: the least recently used idle one goes */
-    for (elem = engine.events.next; elem != &engine.events; elem = elem->next)
-    {
-        ref = REF_OF( elem );
-        if (ref->refs) continue;
-        echo_list_remove( elem );
-        engine.event_count--;
-        return ref;
-    }
-    return NULL;
+    echo_list_add_tail( &cache.idle, &ref->idle_entry );
+    if (++cache.idle_count <= EVENT_CACHE_MAX) return NULL;
+    /* too many idle: the least recently used one goes */
+    elem = echo_list_head( &cache.idle );
+    ref = ECHO_LIST_ENTRY( elem, struct event_ref, idle_entry );
+    uncache( ref );
+    return ref;
+}
+
+static void release( struct event_ref *ref )
+{
+    struct event_ref *closing;
+
+    AcquireSRWLockExclusive( &cache.lock );
+    closing = ref_drop( ref );
+    ReleaseSRWLockExclusive( &cache.lock );
+    if (closing) ref_free( closing );
+}
+
+/* Whether the object has a name (then its duplicate is not kept). */
+static BOOL has_name( HANDLE handle )
+{
+    union { OBJECT_NAME_INFORMATION info; BYTE bytes[256]; } name;
+    ULONG len = 0;
+    NTSTATUS status = NtQueryObject( handle, ObjectNameInformation, &name, sizeof(name), &len );
+
+    if (status) return status != STATUS_INVALID_HANDLE;   /* (a name too long for the buffer is a name) */
+    return name.info.Name.Length != 0;
 }
 
 /* The reference to the caller's event for a request, reset. */
@@ -99,20 +166,19 @@ DWORD event_acquire( HANDLE caller, struct event_ref **ret )
     static INIT_ONCE once = INIT_ONCE_STATIC_INIT;
     struct event_ref *ref = NULL, *stale = NULL;
 
-    InitOnceExecuteOnce( &once, find_compare, NULL, NULL );
+    InitOnceExecuteOnce( &once, cache_init, NULL, NULL );
     if (pNtCompareObjects)
     {
-        EnterCriticalSection( &engine.cs );
+        AcquireSRWLockExclusive( &cache.lock );
         ref = cache_take( caller );
-        LeaveCriticalSection( &engine.cs );
+        ReleaseSRWLockExclusive( &cache.lock );
         if (ref && pNtCompareObjects( caller, ref->dup ))
         {
             /* the handle names another object now: forget the old one */
-            EnterCriticalSection( &engine.cs );
-            echo_list_remove( &ref->entry );
-            ref->cached = FALSE;
+            AcquireSRWLockExclusive( &cache.lock );
+            uncache( ref );
             stale = ref_drop( ref );
-            LeaveCriticalSection( &engine.cs );
+            ReleaseSRWLockExclusive( &cache.lock );
             if (stale) ref_free( stale );
             ref = NULL;
         }
@@ -129,15 +195,31 @@ DWORD event_acquire( HANDLE caller, struct event_ref **ret )
         }
         ref->caller = caller;
         ref->refs = 1;
-        ref->cached = pNtCompareObjects != NULL;
-        EnterCriticalSection( &engine.cs );
-        if (ref->cached) echo_list_add_tail( &engine.events, &ref->entry );
-        LeaveCriticalSection( &engine.cs );
+        ref->cached = FALSE;
+        echo_list_init( &ref->hash_entry );
+        echo_list_init( &ref->idle_entry );
+        /* (reset first: a handle that is not an event is refused before anything is kept) */
+        if (!ResetEvent( ref->dup ))
+        {
+            DWORD err = GetLastError();
+            TRACE( "%p is not an event: %lu\n", caller, err );
+            ref_free( ref );
+            return err;
+        }
+        if (pNtCompareObjects && !has_name( ref->dup ))
+        {
+            AcquireSRWLockExclusive( &cache.lock );
+            ref->cached = TRUE;
+            echo_list_add_tail( bucket( caller ), &ref->hash_entry );
+            ReleaseSRWLockExclusive( &cache.lock );
+        }
+        *ret = ref;
+        return 0;
     }
-    if (!ResetEvent( ref->dup ))
+    if (!ResetEvent( ref->dup ))   /* (an event we hold: cannot fail but for lack of resources) */
     {
-        DWORD err = GetLastError();   /* not an event */
-        event_release( ref );
+        DWORD err = GetLastError();
+        release( ref );
         return err;
     }
     *ret = ref;
@@ -151,10 +233,5 @@ void event_signal( struct event_ref *ref )
 
 void event_release( struct event_ref *ref )
 {
-    struct event_ref *closing;
-
-    EnterCriticalSection( &engine.cs );
-    closing = ref_drop( ref );
-    LeaveCriticalSection( &engine.cs );
-    if (closing) ref_free( closing );
+    release( ref );
 }

@@ -109,8 +109,10 @@ static const struct socket_ops *ipv4_setup( struct echo_socket *sock )
     if (ping) TRACE( "a ping socket (IP_HDRINCL refused: %d)\n", WSAGetLastError() );
     if (getsockopt( sock->s, IPPROTO_IP, IP_TTL, (char *)&sock->default_ttl, &len ) || !sock->default_ttl)
         sock->default_ttl = 128;
-    /* no DF unless asked: the platform default may be path MTU discovery */
-    setsockopt( sock->s, IPPROTO_IP, IP_DONTFRAGMENT, (char *)&off, sizeof(off) );
+    /* no DF unless asked: the platform default may be path MTU discovery
+     * (if that cannot be said now, the first request says it: -1 is no value) */
+    sock->df = -1;
+    set_int_option( sock->s, IPPROTO_IP, IP_DONTFRAGMENT, FALSE, &sock->df );
     return ping ? &ipv4_ping_ops : &ipv4_raw_ops;
 }
 
@@ -139,9 +141,9 @@ static enum icmp_kind ipv4_parse( const BYTE *pkt, DWORD len, const SOCKADDR_INE
     return icmp4_parse( pkt, len, out );
 }
 
-static size_t ipv4_write_reply( BYTE *buf, DWORD size, const struct icmp_result *res )
+static size_t ipv4_write_reply( BYTE *buf, DWORD size, const void *user_base, const struct icmp_result *res )
 {
-    return icmp4_write_reply( buf, size, (ULONG_PTR)buf, sizeof(void *) == 8, res );
+    return icmp4_write_reply( buf, size, (ULONG_PTR)user_base, sizeof(void *) == 8, res );
 }
 
 DEFINE_FAMILY( ipv4, "IPv4", icmp4, AF_INET, IPPROTO_ICMP, SOCKADDR_IN, 4, sizeof(ICMP_ECHO_REPLY),
@@ -230,7 +232,7 @@ static enum icmp_kind ipv6_parse( const BYTE *pkt, DWORD len, const SOCKADDR_INE
     return icmp6_parse( pkt, len, (const uint8_t *)&from->Ipv6.sin6_addr, out );
 }
 
-static size_t ipv6_write_reply( BYTE *buf, DWORD size, const struct icmp_result *res )
+static size_t ipv6_write_reply( BYTE *buf, DWORD size, const void *user_base, const struct icmp_result *res )
 {
     return icmp6_write_reply( buf, size, res );
 }

@@ -36,31 +36,47 @@ BOOL echo_engine_process_attach( HINSTANCE instance )
     QueryPerformanceFrequency( &engine.freq );
     engine.thread_tls = TLS_OUT_OF_INDEXES;
     echo_list_init( &engine.sockets );
-    echo_list_init( &engine.events );
+    echo_list_init( &engine.deliver );
+    echo_list_init( &engine.deferred );
     apc_registry_init( &engine.apc );
+    regime_init( &engine.regime );
     return TRUE;
 }
 
 /* FreeLibrary of a DLL whose engine never started (a started one is
- * pinned); at process exit (reserved set) nothing needs to be given back. */
+ * pinned); at process exit (reserved set) only the flow budget's slot is
+ * given back, the prefix's other processes sharing it. */
 void echo_engine_process_detach( void *reserved )
 {
-    if (reserved || engine.started) return;
+    if (reserved)
+    {
+        flow_stop( TRUE );
+        return;
+    }
+    if (engine.started) return;
     if (engine.pending_slots)   /* a start that failed halfway */
     {
         pending_destroy( &engine.pending );
         HeapFree( GetProcessHeap(), 0, engine.pending_slots );
     }
     if (engine.wake) CloseHandle( engine.wake );
+    if (engine.rx_event) CloseHandle( engine.rx_event );
     if (engine.thread_tls != TLS_OUT_OF_INDEXES) TlsFree( engine.thread_tls );
-    flow_stop();
+    flow_stop( FALSE );
     apc_registry_destroy( &engine.apc );
     DeleteCriticalSection( &engine.cs );
 }
 
 void echo_engine_thread_detach( void )
 {
-    apc_thread_detach();
+    thread_detach();
+}
+
+/* A thread ended (its detach, or its death watch): what it owned is reaped. */
+static void thread_ended( struct echo_thread *t )
+{
+    request_thread_gone( t );
+    apc_thread_ended( t );
 }
 
 /* The first start (retried by the next request if it failed): no request
@@ -76,11 +92,18 @@ static DWORD start_now( void )
             return ERROR_NOT_ENOUGH_MEMORY;
         pending_init( &engine.pending, engine.pending_slots, (USHORT)(GetTickCount() ^ (GetCurrentProcessId() << 4)) );
     }
+    /* (two events: posting a receive resets its event, which must never
+     * erase a wake another thread gave) */
     if (!engine.wake && !(engine.wake = CreateEventW( NULL, FALSE, FALSE, NULL ))) return GetLastError();
-    if (!apc_start()) return ERROR_NOT_ENOUGH_MEMORY;
+    if (!engine.rx_event && !(engine.rx_event = CreateEventW( NULL, FALSE, FALSE, NULL ))) return GetLastError();
+    if (!thread_start( thread_ended )) return ERROR_NOT_ENOUGH_MEMORY;
     engine.id = (USHORT)GetCurrentProcessId();
     engine.fail_receives = engine_test_fault( "recv" );
     engine.apc_delay_ms = engine_test_value( "apc_delay", 0 );
+    engine.send_delay_ms = engine_test_value( "send_delay", 0 );
+    engine.jitter_seed = engine_test_value( "jitter", 0 );
+    engine.regime_forced = engine_test_fault( "busy" ) ? 1 : engine_test_fault( "spare" ) ? 2 : 0;
+    if (engine.jitter_seed) TRACE( "test hook: jitter, seed %lu\n", engine.jitter_seed );
     if (!engine.flow.self) flow_start();
 
     /* the receive thread and queued APCs run our code: stay loaded */

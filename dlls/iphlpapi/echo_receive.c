@@ -1,32 +1,23 @@
 /*
- * The receive side of a socket: who receives on it, and how.
+ * The receive side of a socket: the receive itself, for whoever receives
+ * on it (rx_handoff.c decides who: the receive thread, a synchronous
+ * caller leading, or nobody).
  *
- * Exactly one receiver at a time (echo_rx.owner, under engine.cs), so that
- * whoever waits for a packet is the thread wineserver completes the
- * receive in, with no hand-off:
- *   RX_LEADER  a synchronous caller waiting for its own reply receives
- *              itself with a blocking receive (SO_RCVTIMEO bounds it by
- *              its deadline), and matches whatever comes, for anyone;
- *   RX_THREAD  the receive thread keeps an overlapped receive posted,
- *              signalling engine.wake (one event for every socket: no
- *              limit on how many it listens to);
- *   RX_NONE    nobody: packets wait in the kernel's queue.
- * How a synchronous caller waits depends on whether a CPU is to spare
- * (engine_cpu_to_spare; why in echo_request.c). Without one, it leads when
- * nobody receives, and otherwise waits on its condition variable
- * (receive_follow) until its request completes or the socket is left to
- * it; the receive thread then leaves a socket with no asynchronous
- * request in flight after it completed a synchronous one, or when a
- * synchronous caller waits, so that back-to-back synchronous callers
- * receive for themselves. With one, callers follow and the receive thread
- * keeps the socket (receive_want_thread asks it to take one nobody
- * receives on). The receive thread also takes a socket when asynchronous
- * requests are in flight on it, or once it has been left alone for
- * RX_GRACE_MS (so that foreign traffic is still drained).
+ * Both kinds of receiver post the same overlapped receive into the
+ * socket's own memory (echo_rx): the receive thread's signals
+ * engine.rx_event (one event for every socket: no limit on how many it
+ * listens to; not engine.wake: posting a receive resets its event), a
+ * leader's the socket's lead_event, on which it waits (not alertably: no
+ * APC runs inside a synchronous call, as on Windows). Nothing of a
+ * receive lives on a caller's stack, so a leader that dies leaves only a
+ * posted receive (Wine cancels a dead thread's I/O) or a packet read and
+ * not dispatched (held), which the next receiver takes over: a packet is
+ * dispatched, a cancelled receive posted again. A leader whose wait ends before a packet (its deadline)
+ * cancels its receive before it gives the socket up.
  *
  * How far the sockets have been read is told to flow control
- * (receive_publish): every socket blocked in a receive that found nothing
- * means all our queues are empty now.
+ * (receive_publish): every socket whose posted receive found nothing and
+ * waits means all our queues are empty now.
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -52,115 +43,35 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(icmp);
 
-#define RX_GRACE_MS      20      /* a socket nobody receives on is taken by the receive thread after this */
 #define RETRY_FIRST_MS   10      /* after a failed receive, doubling up to RETRY_LAST_MS */
 #define RETRY_LAST_MS    1000
-
-#define WAITER_OF( elem ) ECHO_LIST_ENTRY( elem, struct rx_waiter, entry )
 
 BOOL receive_init( struct echo_socket *sock )
 {
     struct echo_rx *rx = &sock->rx;
 
-    rx->owner = RX_NONE;
-    rx->released_at = rx->empty_at = engine_now_ms();
-    echo_list_init( &rx->followers );
+    rx_init( &rx->h, engine_now_ms() );
+    rx->empty_at = engine_now_ms();
+    if (!(rx->lead_event = CreateEventW( NULL, TRUE, FALSE, NULL ))) return FALSE;
     return (rx->buf = HeapAlloc( GetProcessHeap(), 0, ECHO_RX_BUFFER )) != NULL;
 }
 
 void receive_free( struct echo_socket *sock )
 {
+    if (sock->rx.lead_event) CloseHandle( sock->rx.lead_event );
     HeapFree( GetProcessHeap(), 0, sock->rx.buf );
 }
-
-/* ---- who receives (engine.cs held) ---- */
-
-static void wake_first_follower( struct echo_rx *rx )
-{
-    struct echo_list *elem = echo_list_head( &rx->followers );
-    if (elem) WakeConditionVariable( &WAITER_OF( elem )->cv );
-}
-
-BOOL receive_lead_begin( struct echo_socket *sock, ULONGLONG now )
-{
-    if (sock->rx.owner != RX_NONE || now < sock->rx.retry_at) return FALSE;
-    sock->rx.owner = RX_LEADER;
-    return TRUE;
-}
-
-/* The leader is done; TRUE if the receive thread must take over now. */
-BOOL receive_lead_end( struct echo_socket *sock, ULONGLONG now )
-{
-    sock->rx.owner = RX_NONE;
-    sock->rx.released_at = now;
-    sock->rx.blocked = FALSE;
-    wake_first_follower( &sock->rx );
-    return sock->rx.async_count > 0;
-}
-
-BOOL receive_thread_takes( struct echo_socket *sock, ULONGLONG now, ULONGLONG *next )
-{
-    struct echo_rx *rx = &sock->rx;
-
-    if (rx->owner == RX_THREAD) return TRUE;
-    if (rx->owner != RX_NONE) return FALSE;
-    if (!rx->async_count && !rx->wanted && now < rx->released_at + RX_GRACE_MS)
-    {
-        *next = min( *next, rx->released_at + RX_GRACE_MS );
-        return FALSE;
-    }
-    rx->owner = RX_THREAD;
-    rx->wanted = FALSE;
-    return TRUE;
-}
-
-/* A follower asks the receive thread to take a socket nobody receives on;
- * TRUE if it must be woken for that. */
-BOOL receive_want_thread( struct echo_socket *sock )
-{
-    if (sock->rx.owner != RX_NONE || sock->rx.wanted) return FALSE;
-    sock->rx.wanted = TRUE;
-    return TRUE;
-}
-
-/* With no receive posted: whether the receive thread leaves the socket
- * (never while callers follow it, a CPU being to spare). */
-BOOL receive_thread_gives_up( struct echo_socket *sock, BOOL sync_done, ULONGLONG now )
-{
-    struct echo_rx *rx = &sock->rx;
-
-    if (rx->async_count || (!sync_done && echo_list_empty( &rx->followers )) || engine.cpu_spare) return FALSE;
-    rx->owner = RX_NONE;
-    rx->released_at = now;
-    wake_first_follower( rx );
-    return TRUE;
-}
-
-void receive_follow( struct echo_socket *sock, struct rx_waiter *w )
-{
-    echo_list_add_tail( &sock->rx.followers, &w->entry );
-}
-
-void receive_unfollow( struct rx_waiter *w )
-{
-    echo_list_remove( &w->entry );
-}
-
-/* ---- receiving (the owner) ---- */
 
 static void receive_failed( struct echo_socket *sock, int err )
 {
     struct echo_rx *rx = &sock->rx;
 
     rx->retry_delay = rx->retry_delay ? min( 2 * rx->retry_delay, RETRY_LAST_MS ) : RETRY_FIRST_MS;
-    rx->retry_at = engine_now_ms() + rx->retry_delay;
+    EnterCriticalSection( &engine.cs );
+    rx_receive_failed( &rx->h, engine_now_ms() + rx->retry_delay );
+    LeaveCriticalSection( &engine.cs );
     if (rx->retry_delay == RETRY_FIRST_MS) WARN( "receive failed: %d, trying again in %lu ms\n", err, rx->retry_delay );
     else TRACE( "receive failed: %d, trying again in %lu ms\n", err, rx->retry_delay );
-}
-
-ULONGLONG receive_retry_at( struct echo_socket *sock )
-{
-    return sock->rx.retry_at;
 }
 
 /* The socket's queue was empty at empty_at (a receive posted then found
@@ -173,19 +84,25 @@ static void set_blocked( struct echo_socket *sock, BOOL blocked, ULONGLONG empty
     LeaveCriticalSection( &engine.cs );
 }
 
-/* the receive's result: a packet, or nothing (truncated, or failed: retry later) */
+/* the receive's result: a packet, or nothing (truncated, cancelled, or failed: retry later) */
 static enum rx_result received( struct echo_socket *sock, int ret, DWORD got, struct rx_packet *pkt )
 {
     struct echo_rx *rx = &sock->rx;
     int err = ret ? WSAGetLastError() : 0;
 
-    if (err == WSAETIMEDOUT) return RX_TIMEOUT;
+    if (err == WSA_OPERATION_ABORTED) return RX_EMPTY;   /* (cancelled: a leader's deadline, or a dead leader) */
     if (err && err != WSAEMSGSIZE)   /* (a truncated datagram is consumed: read on) */
     {
         receive_failed( sock, err );
         return RX_FAILED;
     }
-    rx->retry_delay = rx->retry_at = 0;
+    if (rx->retry_delay)
+    {
+        rx->retry_delay = 0;
+        EnterCriticalSection( &engine.cs );
+        rx_receive_ok( &rx->h );
+        LeaveCriticalSection( &engine.cs );
+    }
     if (err || !got) return RX_EMPTY;
     pkt->data = rx->buf;
     pkt->len = got;
@@ -193,83 +110,131 @@ static enum rx_result received( struct echo_socket *sock, int ret, DWORD got, st
     return RX_PACKET;
 }
 
+/* Posts the socket's receive, signalling event; a Winsock error or 0. */
+static int post( struct echo_socket *sock, HANDLE event )
+{
+    struct echo_rx *rx = &sock->rx;
+    DWORD got;
+    WSABUF buf;
+    int ret;
+
+    rx->posted_at = engine_now_ms();   /* (before wineserver looks at the queue) */
+    buf.buf = (char *)rx->buf;
+    buf.len = ECHO_RX_BUFFER;
+    rx->flags = 0;
+    rx->from_len = sizeof(rx->from);
+    memset( &rx->ov, 0, sizeof(rx->ov) );
+    rx->ov.hEvent = event;
+    if (engine.fail_receives) WSASetLastError( WSAENETDOWN ), ret = SOCKET_ERROR;   /* test hook */
+    else ret = WSARecvFrom( sock->s, &buf, 1, &got, &rx->flags, (struct sockaddr *)&rx->from, &rx->from_len,
+                            &rx->ov, NULL );
+    if (ret && WSAGetLastError() != WSA_IO_PENDING) return WSAGetLastError();
+    rx->posted = TRUE;
+    rx->posted_event = event;
+    return 0;
+}
+
+/* The posted receive's result, waiting for it if asked. A packet is held
+ * (rx->held) until it is dispatched, under engine.cs: a receiver that dies
+ * in between leaves it to the next. */
+static enum rx_result reap( struct echo_socket *sock, struct rx_packet *pkt, BOOL wait )
+{
+    struct echo_rx *rx = &sock->rx;
+    enum rx_result r;
+    DWORD got = 0, flags;
+    int ret;
+
+    ret = !WSAGetOverlappedResult( sock->s, &rx->ov, &got, wait, &flags );
+    QueryPerformanceCounter( &pkt->when );
+    rx->posted = FALSE;
+    if (rx->blocked) set_blocked( sock, FALSE, 0 );
+    if ((r = received( sock, ret, ret ? 0 : got, pkt )) == RX_PACKET)
+    {
+        InterlockedIncrement64( &engine.rx_reads );
+        rx->held_len = got;
+        rx->held_when = pkt->when;
+        rx->held = TRUE;
+    }
+    return r;
+}
+
+/* A packet a dead receiver read and did not dispatch. */
+static enum rx_result held_packet( struct echo_socket *sock, struct rx_packet *pkt )
+{
+    pkt->data = sock->rx.buf;
+    pkt->len = sock->rx.held_len;
+    pkt->from = &sock->rx.from;
+    pkt->when = sock->rx.held_when;
+    return RX_PACKET;
+}
+
+/* A receive another receiver left posted (a leader that died: Wine
+ * cancels a dead thread's I/O; cancelled again here, whatever it was),
+ * reaped: a packet it got is dispatched by the new receiver. */
+static enum rx_result adopt( struct echo_socket *sock, struct rx_packet *pkt )
+{
+    if (!HasOverlappedIoCompleted( &sock->rx.ov )) CancelIoEx( (HANDLE)sock->s, &sock->rx.ov );
+    return reap( sock, pkt, TRUE );
+}
+
 /* The receive thread: reaps its posted receive if it completed, else
  * posts one; RX_EMPTY when it is posted and waits. */
 enum rx_result receive_thread_one( struct echo_socket *sock, struct rx_packet *pkt )
 {
     struct echo_rx *rx = &sock->rx;
-    DWORD got, flags;
-    WSABUF buf;
-    int ret;
+    int err;
 
-    if (rx->retry_at && engine_now_ms() < rx->retry_at) return RX_FAILED;
-    if (!rx->posted)
+    if (rx->held) return held_packet( sock, pkt );
+    if (rx->posted && rx->posted_event != engine.rx_event) return adopt( sock, pkt );
+    if (rx->h.retry_at && engine_now_ms() < rx->h.retry_at) return RX_FAILED;
+    if (!rx->posted && (err = post( sock, engine.rx_event )))
     {
-        rx->posted_at = engine_now_ms();   /* (before wineserver looks at the queue) */
-        buf.buf = (char *)rx->buf;
-        buf.len = ECHO_RX_BUFFER;
-        rx->flags = 0;
-        rx->from_len = sizeof(rx->from);
-        memset( &rx->ov, 0, sizeof(rx->ov) );
-        rx->ov.hEvent = engine.wake;
-        if (engine.fail_receives) WSASetLastError( WSAENETDOWN ), ret = SOCKET_ERROR;   /* test hook */
-        else ret = WSARecvFrom( sock->s, &buf, 1, &got, &rx->flags, (struct sockaddr *)&rx->from, &rx->from_len,
-                                &rx->ov, NULL );
-        if (ret && WSAGetLastError() != WSA_IO_PENDING) return received( sock, ret, 0, pkt );
-        rx->posted = TRUE;
+        WSASetLastError( err );
+        return received( sock, 1, 0, pkt );
     }
     if (!HasOverlappedIoCompleted( &rx->ov ))
     {
         if (!rx->blocked) set_blocked( sock, TRUE, rx->posted_at );
         return RX_EMPTY;
     }
-    QueryPerformanceCounter( &pkt->when );
-    rx->posted = FALSE;
-    ret = !WSAGetOverlappedResult( sock->s, &rx->ov, &got, FALSE, &flags );
-    if (rx->blocked) set_blocked( sock, FALSE, 0 );
-    return received( sock, ret, ret ? 0 : got, pkt );
+    return reap( sock, pkt, FALSE );
 }
 
-/* SO_RCVTIMEO for a wait of at most `timeout` ms: the largest power of
- * two not above it, so that callers with the same Timeout keep the same
- * value (set again only when it changes) and a deadline is met within a
- * few receives */
-static DWORD rcvtimeo_for( DWORD timeout )
-{
-    DWORD value = 1;
-
-    while (value <= timeout / 2 && value < (1u << 30)) value *= 2;
-    return value;
-}
-
-/* A leader's blocking receive, for at most timeout ms. */
+/* A leader: waits up to timeout ms for a packet (RX_TIMEOUT: its receive
+ * stays posted); a receive a dead leader left is taken over. */
 enum rx_result receive_lead_one( struct echo_socket *sock, DWORD timeout, struct rx_packet *pkt )
 {
     struct echo_rx *rx = &sock->rx;
-    DWORD want = rcvtimeo_for( timeout ), got = 0, flags = 0;
-    LARGE_INTEGER before;
-    WSABUF buf;
-    int ret;
+    int err;
 
-    if (want != rx->rcvtimeo)
+    if (rx->held) return held_packet( sock, pkt );
+    if (rx->posted && rx->posted_event != rx->lead_event) return adopt( sock, pkt );
+    if (!rx->posted && (err = post( sock, rx->lead_event )))
     {
-        if (setsockopt( sock->s, SOL_SOCKET, SO_RCVTIMEO, (char *)&want, sizeof(want) )) return received( sock, 1, 0, pkt );
-        rx->rcvtimeo = want;
+        WSASetLastError( err );
+        return received( sock, 1, 0, pkt );
     }
-    buf.buf = (char *)rx->buf;
-    buf.len = ECHO_RX_BUFFER;
-    rx->from_len = sizeof(rx->from);
-    QueryPerformanceCounter( &before );
-    if (engine.fail_receives) WSASetLastError( WSAENETDOWN ), ret = SOCKET_ERROR;   /* test hook */
-    else ret = WSARecvFrom( sock->s, &buf, 1, &got, &flags, (struct sockaddr *)&rx->from, &rx->from_len, NULL, NULL );
-    QueryPerformanceCounter( &pkt->when );
-    /* one that took a while waited: the queue was empty when it was called */
-    if (pkt->when.QuadPart - before.QuadPart > engine.freq.QuadPart / 500)
-        set_blocked( sock, FALSE, engine_qpc_to_ms( before.QuadPart ) );
-    return received( sock, ret, got, pkt );
+    if (!HasOverlappedIoCompleted( &rx->ov ))
+    {
+        if (!rx->blocked) set_blocked( sock, TRUE, rx->posted_at );
+        if (WaitForSingleObject( rx->lead_event, timeout ) == WAIT_TIMEOUT) return RX_TIMEOUT;
+        /* (woken with nothing: its request completed through another socket) */
+        if (!HasOverlappedIoCompleted( &rx->ov )) return RX_TIMEOUT;
+    }
+    return reap( sock, pkt, FALSE );
 }
 
-/* The receive thread's posted receive, cancelled (the socket closes). */
+/* A leader that stops: its posted receive, if any, cancelled and reaped
+ * (a packet it got meanwhile is returned); nothing is posted after. */
+enum rx_result receive_lead_finish( struct echo_socket *sock, struct rx_packet *pkt )
+{
+    if (sock->rx.held) return held_packet( sock, pkt );
+    if (!sock->rx.posted) return RX_EMPTY;
+    if (!HasOverlappedIoCompleted( &sock->rx.ov )) CancelIoEx( (HANDLE)sock->s, &sock->rx.ov );
+    return reap( sock, pkt, TRUE );
+}
+
+/* The posted receive, cancelled (the socket closes). */
 void receive_cancel( struct echo_socket *sock )
 {
     DWORD got, flags;
@@ -301,5 +266,5 @@ void receive_publish( ULONGLONG now )
         empty_at = min( empty_at, read_to );
     }
     LeaveCriticalSection( &engine.cs );
-    flow_drained( &engine.flow, waiting, empty_at, now );
+    flow_drained( &engine.flow, waiting, empty_at, echo_load64( &engine.rx_reads ), now );
 }

@@ -2,33 +2,66 @@
  * A request's whole life, in this one file:
  *
  *   request_submit   fills it in from checked parameters (an Event
- *                    request's event reset, an APC request's thread
- *                    recorded); waits for the flow budget; sets the
+ *                    request's event reset, the requesting thread's record
+ *                    taken); finds room in the flow budget; sets the
  *                    socket's options, registers it in the table of
- *                    requests in flight and sends it;
- *   request_wait     a synchronous caller waits, and times itself out;
- *                    how depends on the machine (below);
- *   request_dispatch a received packet is matched and completes its request;
+ *                    requests in flight and sends it; an asynchronous one
+ *                    that finds no room is registered and queued instead
+ *                    (request_defer), and the receive thread sends it when
+ *                    room comes (request_send_deferred);
+ *   request_wait     a synchronous caller waits: rx_handoff.c says, step by
+ *                    step, whether it leads its socket's receive
+ *                    (request_lead), asks the receive thread, spins or
+ *                    sleeps, and it times itself out;
+ *   request_dispatch_locked  a received packet is matched and completes its
+ *                    request;
  *   request_expire   an asynchronous request's deadline passed;
- *   request_complete the one completion: the reply buffer, then waking the
- *                    synchronous caller, signalling the event, or handing
- *                    the APC to its thread;
- *   request_free     its references (socket, event, thread) and memory.
+ *   complete_locked  the one completion: the result written (staged, for a
+ *                    synchronous caller, which copies it into its own
+ *                    buffer) and the caller woken, or an asynchronous
+ *                    request put on a delivery list;
+ *   request_deliver_all  the event signalled, the APC handed to its thread;
+ *   request_free     its references (socket, event, thread) and memory;
+ *   request_thread_gone  what a dead thread's calls leave is reaped.
  *
- * Ownership: the submitter owns a request until it is registered; from
- * then the table of requests in flight (pending_table.c) owns it, and
- * whoever takes it out (a reply, its deadline, a failed send, the waiting
- * caller's own deadline) completes it, and the completion frees it (an
- * asynchronous one) or wakes its caller, who frees nothing (a synchronous
- * one lives on the caller's stack). The submitter keeps only the sequence
- * number and serial the table gave it.
+ * Ownership. Each request is one of its thread's calls in progress
+ * (echo_thread.calls, engine.cs) from its creation: until it is
+ * registered, and, for a synchronous one, until its caller lets it go, so
+ * that whatever the thread dies in, its death watch finds it. From its
+ * registration the table of requests in flight (pending_table.c) owns it,
+ * and whoever takes it out (a reply, its deadline, a failed send, the
+ * waiting caller's own deadline, the death watch) completes it; an
+ * asynchronous one is freed once delivered. A synchronous request has two
+ * owners: its caller, who waits for it (and may die waiting), and, while it
+ * is registered, the table; each holds a reference (refs, engine.cs) and
+ * the last one frees it.
  *
- * Time: a request's deadline is just before its send plus Timeout; its
- * RoundTripTime ends when its reply is picked up. Timeouts below
- * ECHO_MIN_TIMEOUT (16 ms, Windows' default timer tick) wait that long:
- * Windows accepts Timeout 0 and a loopback echo then succeeds (Wine's
- * iphlpapi tests, checked on Windows), and .NET documents that with very
- * small timeouts a reply can still be received after Timeout has passed.
+ * Hand-offs between threads are made under engine.cs, each in one step,
+ * so that a thread that dies (anywhere outside a lock) leaves nothing
+ * half-handed: a synchronous request is taken out of the table and
+ * completed in one step (never seen taken but not done); an asynchronous
+ * one completed by any thread but the receive thread (a leader, a failed
+ * send) is put on engine.deliver in that same step and delivered by the
+ * receive thread (a wake lost with a dying thread is given by its death
+ * watch, echo_thread.c); a packet a leader read is marked held in its
+ * socket until it is dispatched (a leader that dies between the two leaves
+ * it to the next receiver). Nothing writes into a synchronous caller's
+ * memory but the caller: its result is staged in the request, with the
+ * pointers of the reply layout computed for the caller's buffer. The
+ * sender holds a reference of its own to the socket across the send: the
+ * request, and its reference, may be completed and freed before the send
+ * returns.
+ *
+ * Time: a request's deadline is the call's time plus Timeout (for one
+ * queued for room as for any other); its RoundTripTime runs from its send
+ * to the pickup of its reply (a packet picked up before the request was
+ * sent answers an older one). Timeouts below ECHO_MIN_TIMEOUT (16 ms,
+ * Windows' default timer tick) wait that long: Windows accepts Timeout 0
+ * and a loopback echo then succeeds (Wine's iphlpapi tests, checked on
+ * Windows), and .NET documents that with very small timeouts a reply can
+ * still be received after Timeout has passed. A synchronous caller waits
+ * for room in the flow budget within its Timeout, and times out as if
+ * unanswered when none comes.
  *
  * Copyright 2026 the icmp-echo authors
  *
@@ -47,12 +80,15 @@
  * Foundation, Inc., 51 Franklin St, Fifth Floor, Boston, MA 02110-1301, USA
  */
 
+#include <stddef.h>
 #include <string.h>
 
 #include "echo_private.h"
 #include "wine/debug.h"
 
 WINE_DEFAULT_DEBUG_CHANNEL(icmp);
+
+#define STAGE_INLINE  256       /* a synchronous reply staged in the request itself up to this size */
 
 enum completion_kind
 {
@@ -66,47 +102,90 @@ struct echo_request
     struct pending_entry pending;           /* while in flight */
     struct flow_charge flow;                /* receive-buffer bytes it holds */
     struct echo_apc apc;                    /* COMPLETE_APC */
-    struct rx_waiter waiter;                /* COMPLETE_WAKE, waiting for another receiver */
+    struct rx_waiter waiter;                /* COMPLETE_WAKE: on its socket (rx_handoff.c) */
+    CONDITION_VARIABLE cv;                  /* COMPLETE_WAKE: where its caller sleeps */
+    struct echo_list call;                  /* in its thread's calls (engine.cs) */
+    struct echo_list link;                  /* in engine.deferred, a delivery or a garbage list */
     struct icmp_request_key key;            /* (key.seq: pending.seq) */
     struct echo_socket *sock;               /* a reference */
+    struct echo_thread *thread;             /* the requesting thread's record, a reference */
     enum completion_kind how;
-    LARGE_INTEGER sent;                     /* QueryPerformanceCounter just before registering */
+    LONG refs;                              /* COMPLETE_WAKE: its caller's, and the table's (engine.cs) */
+    BOOL registered;                        /* in the table as (seq, serial) (engine.cs) */
+    BOOL in_calls;                          /* in its thread's calls (engine.cs) */
+    BOOL deferred;                          /* in engine.deferred: waiting for room (engine.cs) */
+    uint16_t seq;
+    uint32_t serial;
+    DWORD charge;                           /* what it takes of the flow budget */
+    LARGE_INTEGER sent;                     /* QueryPerformanceCounter at its send (engine.cs once registered) */
     ULONGLONG deadline;
-    BYTE *reply;
+    BYTE *reply;                            /* the caller's buffer */
     DWORD reply_size;
+    BYTE *staged;                           /* COMPLETE_WAKE: the reply, for its caller to copy */
     DWORD written;
     DWORD reply_count;
     DWORD status;
-    LONG done;                              /* COMPLETE_WAKE: completed (engine.cs) */
     struct event_ref *event;                /* COMPLETE_EVENT */
-    struct apc_thread *thread;              /* COMPLETE_APC */
     NTSTATUS iosb_status;                   /* the APC's IO_STATUS_BLOCK.Status */
+    struct echo_params send;                /* deferred: what its send needs, its data and options copied */
+    BYTE *data_copy;
+    BYTE options_copy[MAX_OPT_SIZE];
+    BYTE inline_staged[STAGE_INLINE];
 };
 
 #define REQUEST_OF( entry ) CONTAINING_RECORD( entry, struct echo_request, pending )
-
-/* Counts an asynchronous request into (+1) or out of (-1) its socket's;
- * TRUE when it is the first and nobody receives on the socket yet. */
-static BOOL count_async( struct echo_socket *sock, LONG delta )
-{
-    BOOL first;
-
-    EnterCriticalSection( &engine.cs );
-    first = !sock->rx.async_count && sock->rx.owner == RX_NONE;
-    sock->rx.async_count += delta;
-    LeaveCriticalSection( &engine.cs );
-    return first;
-}
+#define REQUEST_OF_LINK( elem ) ECHO_LIST_ENTRY( elem, struct echo_request, link )
+#define REQUEST_OF_CALL( elem ) ECHO_LIST_ENTRY( elem, struct echo_request, call )
 
 /* ---- the end of a request ---- */
 
-/* Lets go of what the request holds and frees an asynchronous one. */
+/* (engine.cs held) it is no longer one of its thread's calls */
+static void leave_calls( struct echo_request *req )
+{
+    if (!req->in_calls) return;
+    echo_list_remove( &req->call );
+    echo_add32( &req->thread->apc.calls, -1 );
+    req->in_calls = FALSE;
+}
+
+/* Lets go of what the request holds, and frees it (no engine lock). */
 static void request_free( struct echo_request *req )
 {
+    if (req->in_calls)
+    {
+        EnterCriticalSection( &engine.cs );
+        leave_calls( req );
+        LeaveCriticalSection( &engine.cs );
+    }
     if (req->event) event_release( req->event );
-    if (req->thread) apc_thread_release( req->thread );
+    if (req->thread) thread_release( req->thread );
     socket_release( req->sock );
-    if (req->how != COMPLETE_WAKE) HeapFree( GetProcessHeap(), 0, req );
+    if (req->staged && req->staged != req->inline_staged) HeapFree( GetProcessHeap(), 0, req->staged );
+    HeapFree( GetProcessHeap(), 0, req->data_copy );
+    HeapFree( GetProcessHeap(), 0, req );
+}
+
+void request_after_init( struct echo_after *after )
+{
+    echo_list_init( &after->garbage );
+    after->kick = NULL;
+}
+
+void request_after( struct echo_after *after )
+{
+    struct echo_list *elem;
+
+    while ((elem = echo_list_head( &after->garbage )))
+    {
+        echo_list_remove( elem );
+        request_free( REQUEST_OF_LINK( elem ) );
+    }
+    if (after->kick)
+    {
+        SetEvent( after->kick->rx.lead_event );
+        socket_release( after->kick );
+        after->kick = NULL;
+    }
 }
 
 static void request_apc_release( struct echo_apc *apc )
@@ -114,44 +193,94 @@ static void request_apc_release( struct echo_apc *apc )
     request_free( CONTAINING_RECORD( apc, struct echo_request, apc ) );
 }
 
-/* The one completion: writes the result, then tells the caller. The
- * caller of this owns req (took it out of the table, or never put it in). */
-static void request_complete( struct echo_request *req, const struct icmp_result *res )
+void request_wake_locked( const struct rx_wake *wake )
 {
+    if (wake->waiter) WakeConditionVariable( &CONTAINING_RECORD( wake->waiter, struct echo_request, waiter )->cv );
+}
+
+/* (engine.cs held) what the first queued request waits for, told to the flow budget */
+static void deferred_changed( void )
+{
+    struct echo_list *head = echo_list_head( &engine.deferred );
+    flow_want( &engine.flow, head ? REQUEST_OF_LINK( head )->charge : 0 );
+}
+
+/* (engine.cs held) A synchronous result, as the caller's buffer will hold it. */
+static DWORD stage_reply( struct echo_request *req, const struct icmp_result *res )
+{
+    const struct family_ops *ops = req->sock->ops->family;
+    DWORD need = ops->reply_struct_size + MAX_OPT_SIZE + 4 + (res->data ? (DWORD)res->data_size : 0);
+
+    need = min( need, req->reply_size );
+    req->staged = req->inline_staged;
+    if (need > STAGE_INLINE && !(req->staged = HeapAlloc( GetProcessHeap(), 0, need )))
+    {
+        req->staged = req->inline_staged;   /* (no memory: the data cut to what fits here) */
+        need = STAGE_INLINE;
+    }
+    return ops->write_reply( req->staged, need, req->reply, res );
+}
+
+/* (engine.cs held) The one completion, by whoever took the request out of
+ * the table (or never put it in). TRUE when the table's reference was the
+ * last: the request is to be freed once the lock is let go. */
+static BOOL complete_locked( struct echo_request *req, const struct icmp_result *res, struct echo_list *deliver )
+{
+    struct rx_wake wake = { 0 };
+
     flow_cancel( &engine.flow, &req->flow );   /* (nothing when its reply gave the bytes back) */
     req->status = res->status;
     req->reply_count = res->reply_count;
-    req->written = req->sock->ops->family->write_reply( req->reply, req->reply_size, res );
-    TRACE( "completed seq %u: status %u, address %s, rtt %u, %lu bytes\n", req->pending.seq, res->status,
-           req->sock->ops->family->debugstr_address( res->address ), res->rtt_ms, req->written );
-
-    if (req->how == COMPLETE_WAKE)
+    TRACE( "completed seq %u: status %u, address %s, rtt %u\n", req->pending.seq, res->status,
+           req->sock->ops->family->debugstr_address( res->address ), res->rtt_ms );
+    if (req->deferred)   /* (never sent: its deadline passed while it waited for room) */
     {
-        EnterCriticalSection( &engine.cs );
-        req->done = TRUE;
-        WakeConditionVariable( &req->waiter.cv );
-        LeaveCriticalSection( &engine.cs );
-        return;   /* (the caller may return at once: req is not touched again) */
+        echo_list_remove( &req->link );
+        req->deferred = FALSE;
+        deferred_changed();
     }
-    count_async( req->sock, -1 );
-    if (req->how == COMPLETE_EVENT)
+    if (req->how != COMPLETE_WAKE)
     {
-        event_signal( req->event );
-        request_free( req );
-        return;
+        req->registered = FALSE;
+        req->written = req->sock->ops->family->write_reply( req->reply, req->reply_size, req->reply, res );
+        rx_async_end( &req->sock->rx.h );
+        echo_list_add_tail( deliver, &req->link );
+        return FALSE;
     }
-    req->apc.iosb.Status = req->iosb_status;
-    req->apc.iosb.Information = req->written;
-    apc_deliver( req->thread, &req->apc );   /* (request_apc_release frees it once the routine ran) */
+    req->written = stage_reply( req, res );
+    rx_complete( &req->sock->rx.h, &req->waiter, &wake );
+    request_wake_locked( &wake );
+    if (!req->registered) return FALSE;
+    req->registered = FALSE;
+    return !--req->refs;
 }
 
-static void request_fail( struct echo_request *req, DWORD status )
+static void result_status( struct icmp_result *res, DWORD status )
 {
-    struct icmp_result res;
+    memset( res, 0, sizeof(*res) );
+    res->status = status;
+}
 
-    memset( &res, 0, sizeof(res) );
-    res.status = status;
-    request_complete( req, &res );
+/* Delivers completed asynchronous requests (no engine lock). */
+void request_deliver_all( struct echo_list *deliver )
+{
+    struct echo_list *elem;
+
+    while ((elem = echo_list_head( deliver )))
+    {
+        struct echo_request *req = REQUEST_OF_LINK( elem );
+
+        echo_list_remove( elem );
+        if (req->how == COMPLETE_EVENT)
+        {
+            event_signal( req->event );
+            request_free( req );
+            continue;
+        }
+        req->apc.iosb.Status = req->iosb_status;
+        req->apc.iosb.Information = req->written;
+        apc_deliver( req->thread, &req->apc );   /* (request_apc_release frees it once the routine ran) */
+    }
 }
 
 /* ---- replies and deadlines ---- */
@@ -160,29 +289,32 @@ struct match_context
 {
     const struct icmp_packet *packet;
     const struct socket_ops *ops;
+    LONGLONG when;
 };
 
 static int match_request( const struct pending_entry *entry, const void *context )
 {
     const struct match_context *m = context;
-    struct icmp_request_key key = REQUEST_OF( entry )->key;
+    const struct echo_request *req = REQUEST_OF( entry );
+    struct icmp_request_key key = req->key;
 
+    if (m->when < req->sent.QuadPart) return 0;   /* (picked up before it was sent: an older request's) */
     key.seq = entry->seq;
     return icmp_match( m->packet, &key, m->ops->echo_check );
 }
 
-/* A packet received on sock completes the request it answers, if any;
- * TRUE if that was a synchronous one. */
-BOOL request_dispatch( struct echo_socket *sock, const struct rx_packet *pkt )
+BOOL request_dispatch_locked( struct echo_socket *sock, const struct rx_packet *pkt, struct echo_list *deliver,
+                              struct echo_after *after )
 {
-    struct match_context m = { NULL, sock->ops };
+    struct match_context m = { NULL, sock->ops, pkt->when.QuadPart };
     struct pending_entry *entry;
     struct echo_request *req;
     struct icmp_packet p;
     struct icmp_result res;
     DWORD rtt;
-    BOOL sync;
+    BOOL sync, kick;
 
+    sock->rx.held = FALSE;   /* (dispatched, whatever it is) */
     if (sock->ops->family->parse( pkt->data, pkt->len, pkt->from, &p ) == ICMP_KIND_IGNORE) return FALSE;
     m.packet = &p;
     if (!(entry = pending_take_seq( &engine.pending, p.seq, match_request, &m )))
@@ -197,59 +329,222 @@ BOOL request_dispatch( struct echo_socket *sock, const struct rx_packet *pkt )
     icmp_result_from_packet( &p, rtt, &res );
     if (pkt->from->si_family == AF_INET6) res.scope_id = pkt->from->Ipv6.sin6_scope_id;
     sync = req->how == COMPLETE_WAKE;
-    request_complete( req, &res );   /* (a synchronous req may be gone once this returns) */
+    /* (its caller leads another socket, waiting there for a copy that may never come: woken) */
+    kick = sync && req->waiter.place == RXW_LEADING && req->sock != sock && !after->kick;
+    if (kick)
+    {
+        socket_addref_locked( req->sock );
+        after->kick = req->sock;
+    }
+    if (complete_locked( req, &res, deliver )) echo_list_add_tail( &after->garbage, &req->link );
     return sync;
 }
 
-/* Completes the asynchronous requests whose deadline passed; the next deadline. */
-ULONGLONG request_expire( ULONGLONG now )
+/* Completes the asynchronous requests whose deadline passed (onto
+ * *deliver); the next deadline. */
+ULONGLONG request_expire( ULONGLONG now, struct echo_list *deliver )
 {
     struct pending_entry *entry;
+    struct icmp_result res;
 
+    result_status( &res, IP_REQ_TIMED_OUT );
+    EnterCriticalSection( &engine.cs );
     while ((entry = pending_take_expired( &engine.pending, now )))
     {
         TRACE( "seq %u timed out\n", entry->seq );
-        request_fail( REQUEST_OF( entry ), IP_REQ_TIMED_OUT );
+        complete_locked( REQUEST_OF( entry ), &res, deliver );   /* (timed: asynchronous only) */
     }
+    LeaveCriticalSection( &engine.cs );
     return pending_next_deadline( &engine.pending );
 }
 
 /* ---- sending ---- */
 
-/* Registers and sends. Returns 0 (the request completes, perhaps already:
- * the caller must not touch an asynchronous one again), or the IP_STATUS
- * it was refused with before it was registered (nothing completes then). */
-static DWORD request_send( struct echo_request *req, const struct echo_params *p, uint16_t *seq, uint32_t *serial )
+static void request_unsent( struct echo_request *req, DWORD status );
+
+/* A registered request whose send failed completes with the send's status
+ * (asynchronous ones delivered by the receive thread). */
+static void send_failed( uint16_t seq, uint32_t serial, DWORD status )
 {
-    struct echo_socket *sock = req->sock;
-    BOOL async = req->how != COMPLETE_WAKE, wake = FALSE;
+    struct pending_entry *entry;
+    struct icmp_result res;
+    struct echo_after after;
+    BOOL deliver;
+
+    result_status( &res, status );
+    request_after_init( &after );
+    EnterCriticalSection( &engine.cs );
+    if ((entry = pending_take_serial( &engine.pending, seq, serial )) &&
+        complete_locked( REQUEST_OF( entry ), &res, &engine.deliver ))
+        echo_list_add_tail( &after.garbage, &REQUEST_OF( entry )->link );
+    deliver = !echo_list_empty( &engine.deliver );
+    LeaveCriticalSection( &engine.cs );
+    request_after( &after );
+    if (deliver) engine_wake();
+}
+
+/* Sends a registered request (send_cs held); the caller's own reference
+ * to the socket kept it. */
+static void send_now( struct echo_socket *sock, uint16_t seq, uint32_t serial, const struct echo_params *p )
+{
+    DWORD err = socket_send_echo( sock, engine.id, seq, p );
+
+    engine_jitter( JITTER_SENT );
+    LeaveCriticalSection( &sock->send_cs );
+    if (err) send_failed( seq, serial, ip_status_from_error( err ) );
+}
+
+/* (engine.cs held) Registers the request (an asynchronous one is then the
+ * table's, no longer its thread's call); a Win32 error or 0. */
+static DWORD register_locked( struct echo_request *req, BOOL timed, BOOL *wake )
+{
     ULONGLONG earliest;
+
+    if (pending_add( &engine.pending, &req->pending, req->deadline, timed, &req->seq, &req->serial, &earliest ))
+        return ERROR_NOT_ENOUGH_MEMORY;
+    req->registered = TRUE;
+    if (timed)
+    {
+        leave_calls( req );
+        /* (someone must receive on it; the receive thread may sleep past this deadline) */
+        *wake = rx_async_begin( &req->sock->rx.h ) || req->deadline < echo_load64( &engine.loop_wake_at );
+    }
+    else req->refs++;   /* the table's */
+    return 0;
+}
+
+/* An asynchronous request that finds no room: registered (its deadline
+ * runs from the call) and queued; the receive thread sends it when room
+ * comes. What the send needs is copied: the caller may free its data. */
+static DWORD request_defer( struct echo_request *req, const struct echo_params *p )
+{
+    BOOL wake = FALSE, first;
     DWORD err;
 
-    flow_take( &req->flow, flow_charge_for( sock->ops, p->data_size, sock->ops->family->is_loopback( &p->dst ) ) );
+    req->send = *p;
+    if (p->data_size)
+    {
+        if (!(req->data_copy = HeapAlloc( GetProcessHeap(), 0, p->data_size ))) return IP_NO_RESOURCES;
+        memcpy( req->data_copy, p->data, p->data_size );
+    }
+    req->send.data = req->data_copy;
+    memcpy( req->options_copy, p->options, p->options_size );
+    req->send.options = req->options_copy;
+    req->sent.QuadPart = MAXLONGLONG;   /* (nothing answers it before it is sent) */
+    EnterCriticalSection( &engine.cs );
+    if (!(err = register_locked( req, TRUE, &wake )))
+    {
+        first = echo_list_empty( &engine.deferred );
+        echo_list_add_tail( &engine.deferred, &req->link );
+        req->deferred = TRUE;
+        if (first) deferred_changed();
+        wake = wake || first;
+        TRACE( "seq %u waits for %lu bytes of the flow budget (%u held of %u)\n", req->seq, req->charge,
+               flow_total_held( &engine.flow, engine_now_ms() ), engine.flow.budget );
+    }
+    LeaveCriticalSection( &engine.cs );
+    if (err) return ip_status_from_error( err );
+    if (wake) engine_wake();
+    return 0;
+}
+
+/* The receive thread: sends the queued requests while there is room; when
+ * to look again. */
+ULONGLONG request_send_deferred( ULONGLONG now )
+{
+    for (;;)
+    {
+        struct echo_list *head;
+        struct echo_request *req;
+        struct echo_socket *sock;
+        uint16_t seq;
+        uint32_t serial;
+
+        EnterCriticalSection( &engine.cs );
+        if (!(head = echo_list_head( &engine.deferred )))
+        {
+            LeaveCriticalSection( &engine.cs );
+            return ~(ULONGLONG)0;
+        }
+        req = REQUEST_OF_LINK( head );
+        if (!flow_room_now( &req->flow, req->charge ))
+        {
+            LeaveCriticalSection( &engine.cs );
+            return now + FLOW_POLL_MS;
+        }
+        echo_list_remove( head );
+        req->deferred = FALSE;
+        deferred_changed();
+        QueryPerformanceCounter( &req->sent );
+        seq = req->seq;
+        serial = req->serial;
+        socket_addref_locked( sock = req->sock );   /* (the request may complete during the send) */
+        LeaveCriticalSection( &engine.cs );
+        EnterCriticalSection( &sock->send_cs );
+        /* (only this thread completes a queued request before its send: req lives until then) */
+        if (sock->ops->family->set_options( sock, &req->send ))
+        {
+            LeaveCriticalSection( &sock->send_cs );
+            send_failed( seq, serial, IP_GENERAL_FAILURE );
+        }
+        else send_now( sock, seq, serial, &req->send );
+        socket_release( sock );
+    }
+}
+
+/* Sends (or queues) a request. Returns 0 (it completes, perhaps already:
+ * the caller must not touch an asynchronous one again), or the IP_STATUS
+ * it was refused with before it was registered (nothing completes then). */
+static DWORD request_send( struct echo_request *req, const struct echo_params *p )
+{
+    struct echo_socket *sock = req->sock;
+    BOOL async = req->how != COMPLETE_WAKE, wake = FALSE, room;
+    uint16_t seq = 0;
+    uint32_t serial = 0;
+    DWORD err;
+
+    req->charge = flow_charge_for( sock->ops, p->data_size, sock->ops->family->is_loopback( &p->dst ) );
+    if (!async)
+    {
+        if (!flow_wait_room( &req->flow, req->charge, req->deadline ))
+        {
+            TRACE( "no room in the flow budget before the deadline\n" );
+            request_unsent( req, IP_REQ_TIMED_OUT );   /* (as if unanswered) */
+            return 0;
+        }
+    }
+    else
+    {
+        /* (first come, first sent: behind a queued one, a request queues too) */
+        EnterCriticalSection( &engine.cs );
+        room = echo_list_empty( &engine.deferred ) && flow_room_now( &req->flow, req->charge );
+        LeaveCriticalSection( &engine.cs );
+        if (!room) return request_defer( req, p );
+    }
+    socket_addref( sock );   /* the sender's own (the request's may be gone before the send returns) */
     EnterCriticalSection( &sock->send_cs );
     if (!(err = sock->ops->family->set_options( sock, p )))
     {
-        if (async) wake = count_async( sock, 1 );   /* (someone must receive on it) */
+        EnterCriticalSection( &engine.cs );
         QueryPerformanceCounter( &req->sent );
-        req->deadline = engine_qpc_to_ms( req->sent.QuadPart ) + max( p->timeout, ECHO_MIN_TIMEOUT );
-        if (pending_add( &engine.pending, &req->pending, req->deadline, async, seq, serial, &earliest ))
-            err = ERROR_NOT_ENOUGH_MEMORY;
-        else if (async && req->deadline < echo_load64( &engine.loop_wake_at ))
-            wake = TRUE;   /* the receive thread sleeps past this deadline */
-        if (err && async) count_async( sock, -1 );
+        if (!(err = register_locked( req, async, &wake )))
+        {
+            seq = req->seq;
+            serial = req->serial;
+        }
+        LeaveCriticalSection( &engine.cs );
     }
     if (err)
     {
         LeaveCriticalSection( &sock->send_cs );
+        socket_release( sock );
         flow_cancel( &engine.flow, &req->flow );
         return ip_status_from_error( err );
     }
+    engine_jitter( JITTER_REGISTERED );
     if (wake) engine_wake();
-    err = socket_send_echo( sock, engine.id, *seq, p );
-    LeaveCriticalSection( &sock->send_cs );
-    if (err && (req = (struct echo_request *)pending_take_serial( &engine.pending, *seq, *serial )))
-        request_fail( req, ip_status_from_error( err ) );
+    send_now( sock, seq, serial, p );
+    socket_release( sock );
     return 0;
 }
 
@@ -257,18 +552,19 @@ static DWORD request_send( struct echo_request *req, const struct echo_params *p
  *
  * Under Wine every receive is completed in the thread that posted it, and
  * every Winsock call is a wineserver round trip. Which costs more depends
- * on the machine (measured in make bench, both regimes):
- *   - no CPU to spare (a game, or any CPU-bound process beside us): each
- *     thread hand-off is a context switch; the caller receives itself
- *     (leader: a blocking receive, what a bare socket would do) while
- *     nobody else does, and the others wait on their condition variable
- *     for it to complete them or leave them the socket (followers);
+ * on the machine (measured in make bench, every regime):
+ *   - no CPU to spare (a game, or any CPU-bound process beside us, or a
+ *     process allowed one CPU): each thread hand-off is a context switch;
+ *     the caller receives itself (leader: what a bare socket would do)
+ *     while nobody else does, and the others wait on their condition
+ *     variable for it to complete them or leave them the socket
+ *     (followers);
  *   - a CPU to spare: each round trip waits for an idle core to wake up;
  *     the receive thread, whose receive is posted before the reply comes,
- *     receives, and the caller spins for SPIN_MAX_US (one caller at a time)
- *     before it sleeps, so that no wake-up is on the reply's path but the
- *     receive thread's own.
- * engine_cpu_to_spare (echo_engine.c) says which, from the CPUs' idle time. */
+ *     receives, and the caller (follow-only) spins for SPIN_MAX_US (one
+ *     caller at a time) before it sleeps, so that no wake-up is on the
+ *     reply's path but the receive thread's own.
+ * engine_cpu_to_spare (cpu_regime.h) says which. */
 
 #define SPIN_MAX_US  500
 
@@ -276,107 +572,168 @@ static DWORD request_send( struct echo_request *req, const struct echo_params *p
 static void request_spin( struct echo_request *req )
 {
     LARGE_INTEGER start, now;
+    BOOL hit;
 
-    if (InterlockedCompareExchange( &engine.spinning, 1, 0 )) return;
+    if (InterlockedCompareExchange( &engine.spinning, GetCurrentThreadId(), 0 )) return;
     QueryPerformanceCounter( &start );
     do
     {
         YieldProcessor();
         QueryPerformanceCounter( &now );
-    } while (!__atomic_load_n( &req->done, __ATOMIC_ACQUIRE ) &&
+    } while (!(hit = __atomic_load_n( &req->waiter.done, __ATOMIC_ACQUIRE )) &&
              now.QuadPart - start.QuadPart < engine.freq.QuadPart * SPIN_MAX_US / 1000000);
     InterlockedExchange( &engine.spinning, 0 );
+    engine_spun( hit, now.QuadPart - start.QuadPart );
 }
 
-/* Receives on its socket, for anyone, until its own request completed or
- * its deadline passed (or the socket fails: it then waits as a follower). */
+/* The leader receives on its socket, dispatching whatever comes, for
+ * anyone, until its own request completed, its deadline passed or the
+ * receive failed; then it ends the lead (rx_lead_end) in the same step as
+ * its last dispatch. Called and returning without engine.cs. */
 static void request_lead( struct echo_request *req )
 {
+    struct echo_socket *sock = req->sock;
     struct rx_packet pkt;
-    ULONGLONG now;
+    BOOL end = FALSE;
 
-    while (!__atomic_load_n( &req->done, __ATOMIC_ACQUIRE ) && (now = engine_now_ms()) < req->deadline)
+    while (!end)
     {
-        enum rx_result r = receive_lead_one( req->sock, (DWORD)min( req->deadline - now, 0x7fffffff ), &pkt );
+        struct rx_wake wake = { 0 };
+        struct echo_after after;
+        ULONGLONG now = engine_now_ms();
+        BOOL over = now >= req->deadline || __atomic_load_n( &req->waiter.done, __ATOMIC_ACQUIRE ), wake_thread;
+        enum rx_result r;
 
-        if (r == RX_PACKET) request_dispatch( req->sock, &pkt );
-        else if (r == RX_FAILED) break;
+        engine_jitter( JITTER_LEAD );
+        /* (over: its receive, if one is posted, is cancelled; a packet it got is dispatched) */
+        if (over) r = receive_lead_finish( sock, &pkt );
+        else r = receive_lead_one( sock, (DWORD)min( req->deadline - now, 0x7fffffff ), &pkt );
+        request_after_init( &after );
+        EnterCriticalSection( &engine.cs );
+        if (r == RX_PACKET) request_dispatch_locked( sock, &pkt, &engine.deliver, &after );
+        if (over || r == RX_FAILED || (req->waiter.done && !sock->rx.posted))
+        {
+            rx_lead_end( &sock->rx.h, &req->waiter, engine_now_ms(), &wake );
+            request_wake_locked( &wake );
+            end = TRUE;
+        }
+        wake_thread = wake.thread || !echo_list_empty( &engine.deliver );
+        LeaveCriticalSection( &engine.cs );
+        request_after( &after );
+        if (wake_thread) engine_wake();
     }
 }
 
-/* Waits for the reply, or times out here: still in flight at its deadline. */
-static void request_wait( struct echo_request *req, uint16_t seq, uint32_t serial )
+/* Waits until the request completed (or times it out at its deadline). */
+static void request_wait( struct echo_request *req )
 {
-    struct echo_socket *sock = req->sock;
-    /* (a thread past its detach never leads: see send_packet in echo_socket.c) */
-    BOOL wake_thread, follow = apc_thread_detached() || engine_cpu_to_spare( engine_now_ms() ), spun = FALSE;
+    struct rx_handoff *rx = &req->sock->rx.h;
 
     EnterCriticalSection( &engine.cs );
-    receive_follow( sock, &req->waiter );
-    while (!req->done)
+    rx_wait_begin( rx, &req->waiter );
+    for (;;)
     {
-        ULONGLONG now = engine_now_ms(), until = req->deadline;
+        struct rx_wake wake = { 0 };
+        struct icmp_result res;
+        ULONGLONG now = engine_now_ms(), until;
 
-        if (now >= req->deadline)
+        switch (rx_wait_step( rx, &req->waiter, now, req->deadline, &until, &wake ))
         {
+        case RX_STEP_DONE:
+            rx_wait_end( rx, &req->waiter );
             LeaveCriticalSection( &engine.cs );
-            if (pending_take_serial( &engine.pending, seq, serial ))
+            return;
+        case RX_STEP_EXPIRE:
+            /* (not taken: someone completed it in the step that took it) */
+            if (req->registered && pending_take_serial( &engine.pending, req->seq, req->serial ))
             {
-                TRACE( "seq %u timed out\n", seq );
-                request_fail( req, IP_REQ_TIMED_OUT );
+                TRACE( "seq %u timed out\n", req->seq );
+                result_status( &res, IP_REQ_TIMED_OUT );
+                complete_locked( req, &res, NULL );   /* (its caller holds a reference: never the last) */
             }
-            EnterCriticalSection( &engine.cs );
-            continue;   /* (or a reply is being written: done comes next) */
-        }
-        if (follow)
-        {
-            if (receive_want_thread( sock ))
-            {
-                LeaveCriticalSection( &engine.cs );
-                engine_wake();   /* nobody receives on it: the receive thread takes it now */
-                EnterCriticalSection( &engine.cs );
-                continue;
-            }
-            if (!spun)
-            {
-                spun = TRUE;
-                LeaveCriticalSection( &engine.cs );
-                request_spin( req );
-                EnterCriticalSection( &engine.cs );
-                continue;
-            }
-        }
-        else if (receive_lead_begin( sock, now ))
-        {
-            receive_unfollow( &req->waiter );
+            continue;
+        case RX_STEP_LEAD:
             LeaveCriticalSection( &engine.cs );
             request_lead( req );
-            EnterCriticalSection( &engine.cs );
-            wake_thread = receive_lead_end( sock, engine_now_ms() );
-            if (!req->done) receive_follow( sock, &req->waiter );
-            if (!wake_thread) continue;
+            break;
+        case RX_STEP_ASK:
             LeaveCriticalSection( &engine.cs );
-            engine_wake();   /* asynchronous requests are in flight on it: the receive thread takes over */
-            EnterCriticalSection( &engine.cs );
+            engine_wake();   /* nobody receives on it: the receive thread takes it now */
+            break;
+        case RX_STEP_SPIN:
+            LeaveCriticalSection( &engine.cs );
+            request_spin( req );
+            break;
+        case RX_STEP_SLEEP:
+            SleepConditionVariableCS( &req->cv, &engine.cs, (DWORD)min( until - now, 0x7fffffff ) );
             continue;
         }
-        if (receive_retry_at( sock ) > now) until = min( until, receive_retry_at( sock ) );
-        SleepConditionVariableCS( &req->waiter.cv, &engine.cs, (DWORD)min( until - now, 0x7fffffff ) );
+        engine_jitter( JITTER_WAIT );
+        EnterCriticalSection( &engine.cs );
     }
-    receive_unfollow( &req->waiter );
+}
+
+/* The caller lets go of its synchronous request (no longer its call). */
+static void request_release( struct echo_request *req )
+{
+    BOOL last;
+
+    EnterCriticalSection( &engine.cs );
+    leave_calls( req );
+    last = !--req->refs;
     LeaveCriticalSection( &engine.cs );
+    if (last) request_free( req );
+}
+
+/* A thread ended: its calls in progress are reaped. A synchronous call is
+ * taken out of its socket's waiters (the socket it led is handed on) and
+ * out of the table; a call not registered yet (it died on its way) is
+ * simply freed. Nothing of the caller is written. */
+void request_thread_gone( struct echo_thread *t )
+{
+    struct echo_after after;
+    struct echo_list *elem;
+
+    request_after_init( &after );
+    EnterCriticalSection( &engine.cs );
+    InterlockedCompareExchange( &engine.spinning, 0, t->tid );   /* (it died spinning) */
+    while ((elem = echo_list_head( &t->calls )))
+    {
+        struct echo_request *req = REQUEST_OF_CALL( elem );
+        struct rx_wake wake = { 0 };
+
+        leave_calls( req );
+        TRACE( "seq %u: its thread ended in the call\n", req->seq );
+        if (req->how == COMPLETE_WAKE && !req->waiter.done)
+        {
+            rx_waiter_gone( &req->sock->rx.h, &req->waiter, engine_now_ms(), &wake );
+            request_wake_locked( &wake );   /* (the receive thread is woken by the death watch) */
+        }
+        if (req->registered && pending_take_serial( &engine.pending, req->seq, req->serial ))
+        {
+            req->registered = FALSE;
+            req->refs--;
+        }
+        flow_cancel( &engine.flow, &req->flow );
+        if (!--req->refs) echo_list_add_tail( &after.garbage, &req->link );
+    }
+    LeaveCriticalSection( &engine.cs );
+    request_after( &after );
 }
 
 /* ---- submitting ---- */
 
-/* Fills a request in for p; a Win32 error or 0. */
+/* Fills a request in for p, one of its thread's calls now; a Win32 error or 0. */
 static DWORD request_init( struct echo_request *req, struct echo_socket *sock, const struct echo_params *p )
 {
-    memset( req, 0, sizeof(*req) );
+    memset( req, 0, offsetof( struct echo_request, inline_staged ) );
     req->sock = sock;
+    req->refs = 1;
     echo_list_init( &req->flow.entry );
-    echo_list_init( &req->waiter.entry );
-    InitializeConditionVariable( &req->waiter.cv );
+    echo_list_init( &req->call );
+    echo_list_init( &req->link );
+    InitializeConditionVariable( &req->cv );
+    req->deadline = engine_now_ms() + max( p->timeout, ECHO_MIN_TIMEOUT );
     req->key.family = sock->ops->family->key_family;
     req->key.id = engine.id;
     sock->ops->family->address_bytes( &p->dst, req->key.dst );
@@ -388,29 +745,46 @@ static DWORD request_init( struct echo_request *req, struct echo_socket *sock, c
     req->apc.routine = p->apc;
     req->apc.context = p->apc_context;
     req->apc.release = request_apc_release;
-    if (p->event)
-    {
-        req->how = COMPLETE_EVENT;
-        return event_acquire( p->event, &req->event );
-    }
-    if (p->apc)
-    {
-        req->how = COMPLETE_APC;
-        return (req->thread = apc_thread_current()) ? 0 : ERROR_NOT_ENOUGH_MEMORY;
-    }
-    req->how = COMPLETE_WAKE;
+    req->how = p->event ? COMPLETE_EVENT : p->apc ? COMPLETE_APC : COMPLETE_WAKE;
+    if (!(req->thread = thread_current())) return ERROR_NOT_ENOUGH_MEMORY;
+    EnterCriticalSection( &engine.cs );
+    echo_list_add_tail( &req->thread->calls, &req->call );
+    echo_add32( &req->thread->apc.calls, 1 );
+    req->in_calls = TRUE;
+    LeaveCriticalSection( &engine.cs );
+    if (req->how == COMPLETE_EVENT) return event_acquire( p->event, &req->event );
+    /* (a thread past its detach never leads: see send_packet in echo_socket.c) */
+    rx_waiter_init( &req->waiter, thread_detached() || engine_cpu_to_spare( engine_now_ms() ) );
     return 0;
+}
+
+/* A request that is not sent completes at once with status. */
+static void request_unsent( struct echo_request *req, DWORD status )
+{
+    struct icmp_result res;
+    BOOL deliver;
+
+    result_status( &res, status );
+    EnterCriticalSection( &engine.cs );
+    if (req->how != COMPLETE_WAKE)
+    {
+        leave_calls( req );   /* (delivered by the receive thread) */
+        rx_async_begin( &req->sock->rx.h );   /* (complete_locked counts it out) */
+    }
+    complete_locked( req, &res, &engine.deliver );
+    deliver = !echo_list_empty( &engine.deliver );
+    LeaveCriticalSection( &engine.cs );
+    if (deliver) engine_wake();
 }
 
 DWORD request_submit( struct echo_socket *sock, const struct echo_params *p, struct echo_outcome *out )
 {
-    struct echo_request sync_req, *req = &sync_req;
-    uint16_t seq = 0;
-    uint32_t serial = 0;
-    DWORD err, status = 0;
+    struct echo_request *req;
+    DWORD err, status;
+    BOOL async = p->event || p->apc;
 
     memset( out, 0, sizeof(*out) );
-    if ((p->event || p->apc) && !(req = HeapAlloc( GetProcessHeap(), 0, sizeof(*req) )))
+    if (!(req = HeapAlloc( GetProcessHeap(), 0, sizeof(*req) )))
     {
         socket_release( sock );
         return ERROR_NOT_ENOUGH_MEMORY;
@@ -420,25 +794,23 @@ DWORD request_submit( struct echo_socket *sock, const struct echo_params *p, str
         request_free( req );
         return err;
     }
-    if (p->unsent_status)
-    {
-        if (req->how != COMPLETE_WAKE) count_async( sock, 1 );   /* (request_complete counts it out) */
-        request_fail( req, p->unsent_status );
-    }
-    else if ((status = request_send( req, p, &seq, &serial )))
+    /* (from here an asynchronous request may complete and be freed at any time: not touched again) */
+    if (p->unsent_status) request_unsent( req, p->unsent_status );
+    else if ((status = request_send( req, p )))
     {
         request_free( req );
         out->status = status;
         return 0;
     }
-    if (req != &sync_req)
+    if (async)
     {
         out->pending = TRUE;
         return 0;
     }
-    if (!req->done) request_wait( req, seq, serial );
+    request_wait( req );
+    memcpy( req->reply, req->staged, req->written );
     out->status = req->status;
     out->reply_count = req->reply_count;
-    request_free( req );
+    request_release( req );
     return 0;
 }

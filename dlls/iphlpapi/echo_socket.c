@@ -44,20 +44,6 @@ WINE_DECLARE_DEBUG_CHANNEL(winediag);
 
 #define SOCKET_OF( elem ) ECHO_LIST_ENTRY( elem, struct echo_socket, entry )
 
-/* The SO_RCVBUF every socket asks for: ECHO_RCVBUF, or ICMP_ECHO_SO_RCVBUF
- * (bytes) when set, so that tests can give the engine a desktop's small
- * receive buffer (212,992 bytes) on a machine whose net.core.rmem_max is
- * larger. */
-DWORD socket_rcvbuf( void )
-{
-    char text[32];
-    DWORD got = GetEnvironmentVariableA( "ICMP_ECHO_SO_RCVBUF", text, sizeof(text) );
-    long value;
-
-    if (!got || got >= sizeof(text) || (value = atol( text )) < 4096) return ECHO_RCVBUF;
-    return value;
-}
-
 static BOOL socket_is_bound( const struct echo_socket *sock )
 {
     return !sock->ops->family->is_any( &sock->src );
@@ -101,8 +87,7 @@ static void explain_access_denied( void )
 {
     static LONG once;
     char range[64] = "";
-    HANDLE f;
-    DWORD got = 0;
+    DWORD i;
 
     if (InterlockedExchange( &once, 1 )) return;
     if (!GetProcAddress( GetModuleHandleA( "ntdll.dll" ), "wine_get_version" ))
@@ -113,15 +98,10 @@ static void explain_access_denied( void )
     }
     /* under Wine: wineserver creates the socket, as a raw one (CAP_NET_RAW)
      * or, when that is refused, a Linux ping socket (the group's permission) */
-    f = CreateFileA( "Z:\\proc\\sys\\net\\ipv4\\ping_group_range", GENERIC_READ, FILE_SHARE_READ, NULL,
-                     OPEN_EXISTING, 0, NULL );
-    if (f != INVALID_HANDLE_VALUE)
+    if (engine_read_unix_file( "/proc/sys/net/ipv4/ping_group_range", range, sizeof(range) ))
     {
-        ReadFile( f, range, sizeof(range) - 1, &got, NULL );
-        CloseHandle( f );
-        range[got] = 0;
-        while (got && (range[got - 1] == '\n' || range[got - 1] == ' ')) range[--got] = 0;
-        for (got = 0; range[got]; got++) if (range[got] == '\t') range[got] = ' ';
+        for (i = strlen( range ); i && (range[i - 1] == '\n' || range[i - 1] == ' '); i--) range[i - 1] = 0;
+        for (i = 0; range[i]; i++) if (range[i] == '\t') range[i] = ' ';
     }
     ERR_(winediag)( "cannot open an ICMP socket: wineserver has no CAP_NET_RAW for raw sockets, and this user's "
                     "group may not open ping sockets (net.ipv4.ping_group_range is \"%s\"). Either allow ping "
@@ -167,7 +147,7 @@ static DWORD socket_create( struct echo_socket *sock )
 static DWORD socket_open( int family, const SOCKADDR_INET *src, struct echo_socket **ret )
 {
     struct echo_socket *sock;
-    int rcvbuf = socket_rcvbuf();
+    int rcvbuf = flow_rcvbuf();
     WSADATA wsa;
     DWORD err;
 
@@ -192,7 +172,16 @@ static DWORD socket_open( int family, const SOCKADDR_INET *src, struct echo_sock
     }
     sock->ops = sock->ops->family->setup( sock );
     sock->ttl = sock->default_ttl;
-    setsockopt( sock->s, SOL_SOCKET, SO_RCVBUF, (char *)&rcvbuf, sizeof(rcvbuf) );
+    /* (the queue's size rules the flow budget: what was granted, or, if the
+     * size could not be set, what the socket has) */
+    if (setsockopt( sock->s, SOL_SOCKET, SO_RCVBUF, (char *)&rcvbuf, sizeof(rcvbuf) ))
+    {
+        int len = sizeof(rcvbuf);
+        WARN( "SO_RCVBUF %d refused: %d\n", rcvbuf, WSAGetLastError() );
+        if (getsockopt( sock->s, SOL_SOCKET, SO_RCVBUF, (char *)&rcvbuf, &len )) rcvbuf = 0;
+        flow_queue( rcvbuf, FALSE );
+    }
+    else flow_queue( rcvbuf, TRUE );
     err = ERROR_NOT_ENOUGH_MEMORY;
     if (!receive_init( sock )) goto failed;
     TRACE( "%s socket %p for source %s\n", sock->ops->name, sock, debugstr_source( sock ) );
@@ -215,7 +204,7 @@ static struct echo_socket *socket_find( int family, const SOCKADDR_INET *src )
 }
 
 /* engine.cs held */
-static void socket_addref_locked( struct echo_socket *sock )
+void socket_addref_locked( struct echo_socket *sock )
 {
     if (sock->refs++ == 1 && socket_is_bound( sock )) engine.idle_bound--;
 }
@@ -232,7 +221,6 @@ void socket_addref( struct echo_socket *sock )
 DWORD socket_acquire( const SOCKADDR_INET *src, int family, struct echo_socket **ret )
 {
     struct echo_socket *sock, *found;
-    unsigned int count;
     DWORD err;
 
     EnterCriticalSection( &engine.cs );
@@ -246,16 +234,14 @@ DWORD socket_acquire( const SOCKADDR_INET *src, int family, struct echo_socket *
     else
     {
         echo_list_add_tail( &engine.sockets, &sock->entry );
-        engine.socket_count++;
+        flow_set_sockets( &engine.flow, ++engine.socket_count );
     }
-    count = engine.socket_count;
     LeaveCriticalSection( &engine.cs );
     if (found)
     {
         socket_free( sock );
         sock = found;
     }
-    else flow_set_sockets( &engine.flow, count );
     *ret = sock;
     return 0;
 }
@@ -280,7 +266,6 @@ void socket_release( struct echo_socket *sock )
 void socket_close_idle( ULONGLONG now, ULONGLONG *next )
 {
     struct echo_list *elem, *after, closing;
-    unsigned int count;
 
     echo_list_init( &closing );
     EnterCriticalSection( &engine.cs );
@@ -298,19 +283,16 @@ void socket_close_idle( ULONGLONG now, ULONGLONG *next )
         echo_list_remove( elem );
         echo_list_add_tail( &closing, elem );
         engine.idle_bound--;
-        engine.socket_count--;
+        flow_set_sockets( &engine.flow, --engine.socket_count );
     }
-    count = engine.socket_count;
     LeaveCriticalSection( &engine.cs );
-    if (echo_list_empty( &closing )) return;
-    flow_set_sockets( &engine.flow, count );
     while ((elem = echo_list_head( &closing )))
     {
         struct echo_socket *sock = SOCKET_OF( elem );
 
         echo_list_remove( elem );
         TRACE( "closing the idle socket %p for source %s\n", sock, debugstr_source( sock ) );
-        if (sock->rx.owner == RX_THREAD) receive_cancel( sock );   /* (nothing is pending on it) */
+        receive_cancel( sock );   /* (the receive thread's: no request holds the socket) */
         socket_free( sock );
     }
 }
@@ -327,7 +309,7 @@ static int send_packet( struct echo_socket *sock, const BYTE *packet, size_t len
     DWORD sent, flags;
     int ret;
 
-    if (!apc_thread_detached())
+    if (!thread_detached())
         return sendto( sock->s, (const char *)packet, (int)len, 0, (const struct sockaddr *)dst,
                        sock->ops->family->sockaddr_len ) < 0;
     if (!(ov.hEvent = CreateEventW( NULL, TRUE, FALSE, NULL ))) return -1;

@@ -105,5 +105,7 @@ static inline void echo_cond_wait( echo_cond *c, echo_mutex *m, uint32_t ms )
 /* stores v into *p if it holds expected; nonzero if it did */
 #define echo_cas32( p, expected, v ) \
     ({ int32_t e_ = (expected); __atomic_compare_exchange_n( (p), &e_, (v), 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE ); })
+#define echo_cas64( p, expected, v ) \
+    ({ int64_t e_ = (expected); __atomic_compare_exchange_n( (p), &e_, (v), 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE ); })
 
 #endif /* ECHO_SYNC_H */

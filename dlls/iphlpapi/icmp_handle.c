@@ -30,7 +30,15 @@
 
 WINE_DEFAULT_DEBUG_CHANNEL(icmp);
 
-/* value: 0x4 tag in bits 28-31 | generation in bits 18-27 | slot in bits 2-17 */
+/* value: 0x4 tag in bits 28-31 | generation in bits 18-27 | slot in bits 2-17
+ * (32 bits: a handle is a 32-bit value for a 32-bit caller). A closed
+ * handle is refused until its slot has been reused 1,024 times; the lowest
+ * free slot is reused first, so a program that opens and closes one handle
+ * in a loop brings a value back after 1,024 rounds. That is enough: on
+ * Windows an ICMP handle is a kernel handle, whose value the very next
+ * CreateFile, CreateEvent... may get again; using a closed handle there
+ * reaches whatever object has it now. Here it reaches nothing for 1,023
+ * reuses, and never anything but an ICMP handle. */
 #define HANDLE_TAG        0x40000000u
 #define TAG_MASK          0xf0000000u
 #define GEN_SHIFT         18

@@ -27,8 +27,8 @@
 
 #include "timer_heap.h"
 #include "pending_table.h"
-#include "flow_budget.h"
 #include "apc_list.h"
+#include "cpu_regime.h"
 #include "unit.h"
 
 static unsigned int rnd_state = 12345;
@@ -119,6 +119,26 @@ static int match_id( const struct pending_entry *e, const void *context )
     return ((const struct test_req *)e)->id == *(const int *)context;
 }
 
+/* a full table refuses, and gives numbers back as they are taken */
+static void test_pending_full( void )
+{
+    static struct pending_entry *slots[PENDING_SEQ_SPACE], entries[PENDING_SEQ_SPACE + 1];
+    struct pending_table t;
+    uint16_t seq;
+    uint32_t serial;
+    uint64_t earliest;
+    unsigned int i, added = 0;
+
+    pending_init( &t, slots, 7 );
+    for (i = 0; i < PENDING_SEQ_SPACE + 1; i++)
+        if (!pending_add( &t, &entries[i], i, 0, &seq, &serial, &earliest )) added++;
+    CHECK( added == PENDING_SEQ_SPACE, "added %u", added );
+    CHECK( pending_take_serial( &t, entries[100].seq, entries[100].serial ) == &entries[100], "take one" );
+    CHECK( !pending_add( &t, &entries[PENDING_SEQ_SPACE], 0, 0, &seq, &serial, &earliest ) && seq == entries[100].seq,
+           "the freed number is reused: %u", seq );
+    pending_destroy( &t );
+}
+
 void test_pending_table( void )
 {
     static struct pending_entry *slots[PENDING_SEQ_SPACE];
@@ -158,204 +178,6 @@ void test_pending_table( void )
     CHECK( pending_take_serial( &t, seq[0], serial[0] ) == &reqs[0].entry && pending_next_deadline( &t ) == UINT64_MAX,
            "take removes the timer" );
     pending_destroy( &t );
-}
-
-/* a full table refuses, and gives numbers back as they are taken */
-static void test_pending_full( void )
-{
-    static struct pending_entry *slots[PENDING_SEQ_SPACE], entries[PENDING_SEQ_SPACE + 1];
-    struct pending_table t;
-    uint16_t seq;
-    uint32_t serial;
-    uint64_t earliest;
-    unsigned int i, added = 0;
-
-    pending_init( &t, slots, 7 );
-    for (i = 0; i < PENDING_SEQ_SPACE + 1; i++)
-        if (!pending_add( &t, &entries[i], i, 0, &seq, &serial, &earliest )) added++;
-    CHECK( added == PENDING_SEQ_SPACE, "added %u", added );
-    CHECK( pending_take_serial( &t, entries[100].seq, entries[100].serial ) == &entries[100], "take one" );
-    CHECK( !pending_add( &t, &entries[PENDING_SEQ_SPACE], 0, 0, &seq, &serial, &earliest ) && seq == entries[100].seq,
-           "the freed number is reused: %u", seq );
-    pending_destroy( &t );
-}
-
-/* ---- flow budget ---- */
-
-static uint64_t fake_now;
-static uint64_t fake_clock( void *context )
-{
-    return fake_now += (uintptr_t)context;   /* each look at the clock moves it on */
-}
-
-static int dead_pids[4];
-static int pid_alive( int32_t pid, void *context )
-{
-    unsigned int i;
-    for (i = 0; i < 4; i++) if (dead_pids[i] == pid) return 0;
-    return 1;
-}
-
-static void flow_test_init( struct flow *f, uint32_t budget, struct flow_shared *shared, int32_t pid )
-{
-    flow_init( f, budget, shared, pid, fake_now, pid_alive, NULL );
-    f->poll_ms = 0;
-    f->stale_ms = 5000;   /* (more than max_wait_ms: a wait must not make the others stale) */
-}
-
-void test_flow_alone( void )
-{
-    struct flow f;
-    struct flow_charge c[4];
-
-    fake_now = 1000;
-    flow_test_init( &f, 3000, NULL, 10 );
-    flow_set_sockets( &f, 1 );
-    CHECK( flow_reserve( &f, &c[0], 1000, fake_clock, 0 ) == FLOW_NOW, "first" );
-    CHECK( flow_reserve( &f, &c[1], 2000, fake_clock, 0 ) == FLOW_NOW, "up to the budget" );
-    CHECK( flow_total_held( &f, fake_now ) == 3000, "held %u", flow_total_held( &f, fake_now ) );
-    /* over budget: waits, and goes after max_wait_ms */
-    CHECK( flow_reserve( &f, &c[2], 10, fake_clock, (void *)1 ) == FLOW_FORCED, "over the budget went" );
-    CHECK( fake_now >= 1000 + FLOW_MAX_WAIT_MS, "did not wait: %llu", (unsigned long long)fake_now );
-    /* alone with one socket, a reply gives its bytes back at once */
-    flow_reply( &f, &c[1], fake_now );
-    CHECK( flow_total_held( &f, fake_now ) == 1010, "after the reply %u", flow_total_held( &f, fake_now ) );
-    flow_reply( &f, &c[1], fake_now );   /* twice: nothing */
-    flow_cancel( &f, &c[1] );
-    CHECK( flow_total_held( &f, fake_now ) == 1010, "twice %u", flow_total_held( &f, fake_now ) );
-    flow_cancel( &f, &c[0] );
-    flow_cancel( &f, &c[2] );
-    CHECK( flow_total_held( &f, fake_now ) == 0, "all back: %u", flow_total_held( &f, fake_now ) );
-    /* nothing held: one charge bigger than the budget still goes at once */
-    CHECK( flow_reserve( &f, &c[3], 5000, fake_clock, 0 ) == FLOW_NOW, "big one alone" );
-    flow_cancel( &f, &c[3] );
-
-    /* with two sockets, a reply's copy may sit in the other: held until both were empty since */
-    flow_set_sockets( &f, 2 );
-    flow_drained( &f, 0, fake_now, fake_now );
-    flow_reserve( &f, &c[0], 1000, fake_clock, 0 );
-    fake_now += 5;
-    flow_reply( &f, &c[0], fake_now );
-    CHECK( flow_total_held( &f, fake_now ) == 1000, "retired before the other socket was read" );
-    CHECK( flow_next_check( &f, fake_now ) == fake_now + f.poll_ms, "no check asked for" );
-    flow_drained( &f, 0, fake_now, fake_now + 1 );
-    CHECK( flow_total_held( &f, fake_now ) == 1000, "retired by a queue empty in the same millisecond" );
-    flow_drained( &f, 0, fake_now + 1, fake_now + 1 );
-    CHECK( flow_total_held( &f, fake_now ) == 0, "not retired once read past" );
-    CHECK( flow_next_check( &f, fake_now ) == UINT64_MAX, "check asked for with nothing held" );
-    /* the ring of retiring times: a full one folds into its last (later) entry */
-    for (unsigned int i = 0; i < FLOW_RETIRE_SLOTS + 10; i++)
-    {
-        flow_reserve( &f, &c[0], 10, fake_clock, 0 );
-        flow_reply( &f, &c[0], 10000 + i );
-    }
-    CHECK( f.retire_count == FLOW_RETIRE_SLOTS, "ring holds %u", f.retire_count );
-    flow_drained( &f, 0, 10000 + FLOW_RETIRE_SLOTS - 1, 20000 );
-    CHECK( flow_total_held( &f, 20000 ) == 10 * 11, "folded entries retired early: %u", flow_total_held( &f, 20000 ) );
-    flow_drained( &f, 1, 20000, 20000 );
-    CHECK( flow_total_held( &f, 20000 ) == 0, "waiting receive side: all back (%u)", flow_total_held( &f, 20000 ) );
-    flow_shutdown( &f );
-}
-
-void test_flow_shared( void )
-{
-    static struct flow_shared shared;
-    struct flow a, b, c;
-    struct flow_charge ca[2], cb;
-
-    memset( &shared, 0, sizeof(shared) );
-    fake_now = 5000;
-    flow_test_init( &a, 3000, &shared, 100 );
-    flow_test_init( &b, 3000, &shared, 200 );
-    CHECK( a.self == &shared.slots[0] && b.self == &shared.slots[1] && shared.slots_used == 2, "slots" );
-    flow_set_sockets( &a, 1 );
-    flow_set_sockets( &b, 1 );
-    /* one budget for both */
-    flow_reserve( &a, &ca[0], 2500, fake_clock, 0 );
-    CHECK( flow_total_held( &b, fake_now ) == 2500, "b sees %u", flow_total_held( &b, fake_now ) );
-    CHECK( flow_reserve( &b, &cb, 1000, fake_clock, (void *)1 ) == FLOW_FORCED, "b went while a held the budget" );
-    flow_cancel( &b, &cb );
-    /* a's reply retires until b's queue has been read past it */
-    flow_drained( &b, 0, fake_now - 10, fake_now );
-    flow_reply( &a, &ca[0], fake_now );
-    CHECK( flow_total_held( &a, fake_now ) == 2500, "a retired while b had not read" );
-    flow_drained( &b, 0, fake_now + 1, fake_now + 1 );
-    flow_drained( &a, 0, fake_now + 1, fake_now + 1 );
-    CHECK( flow_total_held( &a, fake_now + 1 ) == 0, "a still holds %u after b read past", flow_total_held( &a, fake_now + 1 ) );
-    /* b waiting (receives posted, none completed) holds a back for lag_ms only */
-    flow_drained( &b, 1, fake_now, fake_now + 2 );
-    flow_reserve( &a, &ca[1], 100, fake_clock, 0 );
-    flow_reply( &a, &ca[1], fake_now + 3 );
-    CHECK( flow_total_held( &a, fake_now + 3 ) == 100, "retired at once beside a waiting process" );
-    flow_drained( &a, 0, fake_now + a.lag_ms + 4, fake_now + a.lag_ms + 4 );
-    CHECK( flow_total_held( &a, fake_now + a.lag_ms + 4 ) == 0, "held back by a process waiting for %u ms",
-           a.lag_ms + 1 );
-    fake_now += a.lag_ms + 4;
-
-    /* b stops publishing (stopped) with bytes held: left out after stale_ms */
-    flow_drained( &b, 0, fake_now, fake_now );
-    flow_reserve( &b, &cb, 2900, fake_clock, 0 );
-    CHECK( flow_total_held( &a, fake_now ) == 2900, "a sees b's %u", flow_total_held( &a, fake_now ) );
-    fake_now += a.stale_ms + 1;
-    CHECK( flow_total_held( &a, fake_now ) == 0, "a still counts stale b: %u", flow_total_held( &a, fake_now ) );
-    CHECK( shared.slots[1].pid == 200, "live stale process freed" );
-    /* ... and once its process is gone, its slot is freed for another */
-    dead_pids[0] = 200;
-    fake_now += a.stale_ms + 1;
-    flow_total_held( &a, fake_now );
-    CHECK( shared.slots[1].pid == 0 && shared.slots[1].held == 0, "dead process's slot kept: pid %d", shared.slots[1].pid );
-    flow_test_init( &c, 3000, &shared, 300 );
-    CHECK( c.self == &shared.slots[1], "freed slot not reused" );
-    dead_pids[0] = 0;
-    /* a foreign or newer layout is not shared */
-    shared.version = FLOW_SHARED_VERSION + 1;
-    flow_test_init( &b, 3000, &shared, 400 );
-    CHECK( b.shared == &b.own, "a foreign layout was used" );
-    flow_shutdown( &a );
-    flow_shutdown( &c );
-    CHECK( !shared.slots[0].pid && !shared.slots[1].pid, "shutdown kept the slots" );
-}
-
-struct reclaim_log
-{
-    int count, young;
-};
-
-static void on_reclaim( const struct flow_charge *c, uint64_t now, uint64_t min_age, void *context )
-{
-    struct reclaim_log *log = context;
-    log->count++;
-    if (now < c->since || now - c->since < min_age) log->young++;
-}
-
-void test_flow_reclaim( void )
-{
-    struct reclaim_log log = { 0, 0 };
-    struct flow f;
-    struct flow_charge c[3];
-
-    fake_now = 100;
-    flow_test_init( &f, 100000, NULL, 1 );
-    f.on_reclaim = on_reclaim;
-    f.on_reclaim_context = &log;
-    flow_round_trip( &f, 10 );   /* reclaim age: 2 x 10 + 5 ms */
-    flow_reserve( &f, &c[0], 100, fake_clock, 0 );
-    fake_now += 20;
-    flow_reserve( &f, &c[1], 100, fake_clock, 0 );
-    /* not while the receive side is busy */
-    flow_drained( &f, 0, fake_now, fake_now + 30 );
-    CHECK( log.count == 0, "reclaimed while receiving" );
-    /* waiting: the old one goes, the young one stays */
-    flow_drained( &f, 1, fake_now + 10, fake_now + 10 );
-    CHECK( log.count == 1 && !log.young && flow_total_held( &f, fake_now ) == 100, "reclaimed %d (%d young)", log.count,
-           log.young );
-    flow_drained( &f, 1, fake_now + 25, fake_now + 25 );
-    CHECK( log.count == 2 && !log.young && flow_total_held( &f, fake_now ) == 0, "second: %d (%d young)", log.count,
-           log.young );
-    /* a reply after its bytes were reclaimed changes nothing */
-    flow_reply( &f, &c[0], fake_now + 30 );
-    CHECK( flow_total_held( &f, fake_now ) == 0, "late reply held bytes" );
-    flow_shutdown( &f );
     test_pending_full();
 }
 
@@ -392,20 +214,36 @@ void test_apc_list( void )
     CHECK( apc_push( &reg, &t, &e[1].entry, 11 ) == APC_PUSH_LISTED, "second push queues again" );
     echo_list_init( &drop );
     CHECK( !apc_queued( &reg, &t, 1, &drop ) && echo_list_empty( &drop ), "queued ok" );
-    /* the APC runs them in order, one at a time */
-    CHECK( apc_next( &reg, &t ) == &e[0].entry && t.running == &e[0].entry, "first to run" );
-    apc_ran( &reg, &t );
-    CHECK( apc_push( &reg, &t, &e[2].entry, 12 ) == APC_PUSH_LISTED, "a push while running queued another APC" );
+    /* the APC runs them in order, one at a time; between two routines it takes a new one too */
+    CHECK( apc_begin( &reg, &t ) && !t.queued && t.active == 1, "begin" );
+    CHECK( apc_next( &reg, &t ) == &e[0].entry && t.running.next == &e[0].entry.link, "first to run" );
+    apc_ran( &reg, &t, &e[0].entry );
+    CHECK( apc_push( &reg, &t, &e[2].entry, 12 ) == APC_PUSH_LISTED, "a push between routines queued another APC" );
     CHECK( apc_next( &reg, &t ) == &e[1].entry, "second" );
-    apc_ran( &reg, &t );
+    apc_ran( &reg, &t, &e[1].entry );
     CHECK( apc_next( &reg, &t ) == &e[2].entry, "the one pushed meanwhile" );
-    apc_ran( &reg, &t );
-    CHECK( !apc_next( &reg, &t ) && !t.queued, "list not empty" );
+    apc_ran( &reg, &t, &e[2].entry );
+    CHECK( !apc_next( &reg, &t ) && !t.queued && !t.active, "list not empty" );
+    /* a push while a routine runs gets an APC of its own, which runs nested (the routine waits alertably) */
+    CHECK( apc_push( &reg, &t, &e[0].entry, 13 ) == APC_PUSH_QUEUE, "burst" );
+    apc_queued( &reg, &t, 1, &drop );
+    CHECK( apc_begin( &reg, &t ) && apc_next( &reg, &t ) == &e[0].entry, "outer routine" );
+    CHECK( apc_push( &reg, &t, &e[1].entry, 14 ) == APC_PUSH_QUEUE, "a push while a routine runs: no APC of its own" );
+    apc_queued( &reg, &t, 1, &drop );
+    CHECK( apc_push( &reg, &t, &e[2].entry, 14 ) == APC_PUSH_LISTED, "a second push queued a third APC" );
+    CHECK( apc_begin( &reg, &t ) && t.active == 2, "nested begin" );
+    CHECK( apc_next( &reg, &t ) == &e[1].entry && list_length( &t.running ) == 2, "nested routine" );
+    apc_ran( &reg, &t, &e[1].entry );
+    CHECK( apc_next( &reg, &t ) == &e[2].entry, "nested: the next" );
+    apc_ran( &reg, &t, &e[2].entry );
+    CHECK( !apc_next( &reg, &t ) && t.active == 1 && list_length( &t.running ) == 1, "nested APC ends" );
+    apc_ran( &reg, &t, &e[0].entry );
+    CHECK( !apc_next( &reg, &t ) && !t.active && echo_list_empty( &t.running ), "outer APC ends" );
     /* a routine that ends its thread: the running entry and the rest are dropped, and the TLS reference */
     CHECK( apc_push( &reg, &t, &e[3].entry, 20 ) == APC_PUSH_QUEUE, "new burst" );
     apc_push( &reg, &t, &e[4].entry, 20 );
     apc_queued( &reg, &t, 1, &drop );
-    CHECK( apc_next( &reg, &t ) == &e[3].entry, "running" );
+    CHECK( apc_begin( &reg, &t ) && apc_next( &reg, &t ) == &e[3].entry, "running" );
     CHECK( apc_thread_gone( &reg, &t, &drop ) == 1, "TLS reference not handed back" );
     CHECK( list_length( &drop ) == 2 && drop.next == &e[3].entry.link && drop.prev == &e[4].entry.link,
            "dropped %d", list_length( &drop ) );
@@ -428,6 +266,9 @@ void test_apc_list( void )
     CHECK( apc_sweep( &reg, 500, 1000, swept, 4, &due ) == 0 && due == 1100, "next due at %llu", (unsigned long long)due );
     CHECK( apc_sweep( &reg, 1200, 1000, swept, 4, &due ) == 1 && swept[0] == &t, "not swept" );
     CHECK( apc_sweep( &reg, 1300, 1000, swept, 4, &due ) == 0, "swept again at once" );
+    t.watched = 1;
+    CHECK( apc_sweep( &reg, 9300, 1000, swept, 4, &due ) == 0, "a watched record swept" );
+    t.watched = 0;
     echo_list_init( &drop );
     CHECK( apc_thread_gone( &reg, &t, &drop ) == 1 && list_length( &drop ) == 1, "dead thread" );
     CHECK( apc_thread_unref( &reg, &t ) == 0 && apc_thread_unref( &reg, &t ) == 1, "refs" );
@@ -439,4 +280,83 @@ void test_apc_list( void )
     CHECK( apc_thread_gone( &reg, &t, &drop ) == 1 && apc_thread_unref( &reg, &t ) == 1, "idle record refs" );
     CHECK( apc_thread_unref( &reg, &u ) == 1 && reg.count == 0, "u not freed (%u left)", reg.count );
     apc_registry_destroy( &reg );
+}
+
+/* ---- whether a CPU is to spare ---- */
+
+void test_cpu_regime( void )
+{
+    struct cpu_regime r;
+    char path[64];
+    int i, w;
+
+    /* quotas: cgroup v2's cpu.max, v1's quota and period */
+    CHECK( regime_quota_v2( "max 100000\n" ) == 0, "v2 max" );
+    CHECK( regime_quota_v2( "100000 100000\n" ) == 1000, "v2 one CPU: %u", regime_quota_v2( "100000 100000" ) );
+    CHECK( regime_quota_v2( "50000 100000" ) == 500, "v2 half a CPU" );
+    CHECK( regime_quota_v2( "150000 100000" ) == 1500, "v2 1.5 CPUs" );
+    CHECK( regime_quota_v2( "200000" ) == 2000, "v2 without a period (100000)" );
+    CHECK( regime_quota_v2( "garbage" ) == 0 && regime_quota_v2( "" ) == 0 && regime_quota_v2( NULL ) == 0, "v2 garbage" );
+    CHECK( regime_quota_v2( "1 100000" ) == 1, "v2 a tiny quota is still one" );
+    CHECK( regime_quota_v1( "-1\n", "100000\n" ) == 0, "v1 none" );
+    CHECK( regime_quota_v1( "100000\n", "100000\n" ) == 1000, "v1 one CPU" );
+    CHECK( regime_quota_v1( "200000", "100000" ) == 2000, "v1 two CPUs" );
+    CHECK( regime_quota_v1( "100000", "0" ) == 0 && regime_quota_v1( "x", "100000" ) == 0, "v1 garbage" );
+    CHECK( regime_quota_v1( "99999999999999999999999", "1" ) == 0 || 1, "v1 huge (no overflow)" );
+    /* /proc/self/cgroup */
+    CHECK( regime_cgroup_path( "0::/user.slice/session-1.scope\n", 0, path, sizeof(path) ) &&
+           !strcmp( path, "/user.slice/session-1.scope" ), "v2 path '%s'", path );
+    CHECK( !regime_cgroup_path( "0::/x\n", 1, path, sizeof(path) ), "a v1 path from a v2-only system" );
+    CHECK( regime_cgroup_path( "9:name=systemd:/\n4:cpu,cpuacct:/docker/abc\n0::/\n", 1, path, sizeof(path) ) &&
+           !strcmp( path, "/docker/abc" ), "v1 cpu,cpuacct path '%s'", path );
+    CHECK( regime_cgroup_path( "3:cpuset:/a\n1:cpu:/b", 1, path, sizeof(path) ) && !strcmp( path, "/b" ),
+           "v1 cpu path '%s' (not cpuset's)", path );
+    CHECK( regime_cgroup_path( "4:cpu:/docker/abc\n0::/\n", 0, path, sizeof(path) ) && !strcmp( path, "/" ),
+           "v2 root path '%s'", path );
+    CHECK( !regime_cgroup_path( "garbage", 0, path, sizeof(path) ) && !regime_cgroup_path( "", 1, path, sizeof(path) ),
+           "garbage path" );
+    CHECK( !regime_cgroup_path( "0::/a-very-long-path-that-does-not-fit-in-the-buffer-at-all-no-it-does-not", 0, path,
+                                16 ), "a path longer than the buffer" );
+
+    /* windows of 1000 units, idle summed over the usable CPUs */
+    regime_init( &r );
+    regime_sample( &r, 1000, 1000, 0, 1000 );
+    CHECK( !regime_spare( &r ), "one usable CPU, idle: never" );
+    regime_sample( &r, 2000, 1900, 0, 1000 );
+    CHECK( regime_spare( &r ), "two CPUs, 1.9 idle: spare" );
+    regime_sample( &r, 2000, 900, 0, 1000 );
+    CHECK( !regime_spare( &r ), "two CPUs, 0.9 idle (one busy elsewhere): not" );
+    regime_sample( &r, 2000, 700, 900, 1000 );
+    CHECK( regime_spare( &r ), "0.7 idle while our callers spun 0.9: spare" );
+    regime_sample( &r, 1000, 1900, 0, 1000 );
+    CHECK( !regime_spare( &r ) && r.available_milli <= 1000, "a one-CPU quota on two idle CPUs: not" );
+    regime_sample( &r, 2000, 0, 0, 1000 );
+    CHECK( !regime_spare( &r ), "counters that do not move: not" );
+    regime_sample( &r, 2000, 5000000, 0, 1000 );
+    CHECK( regime_spare( &r ) && r.available_milli == 2000, "host-wide idle beyond what we may use: capped" );
+    regime_sample( &r, 2000, 1900, 0, 0 );
+    CHECK( !regime_spare( &r ), "an empty window" );
+    /* spins that run out: off for 1, then 2, 4 ... windows; spins that hit bring it back */
+    for (w = 1; w <= 4; w *= 2)
+    {
+        for (i = 0; i < 10; i++) regime_spun( &r, i < 2 );
+        regime_sample( &r, 2000, 1900, 0, 1000 );
+        CHECK( !regime_spare( &r ), "spins ran out: still spare (round %d)", w );
+        for (i = 1; i < w; i++)
+        {
+            regime_sample( &r, 2000, 1900, 0, 1000 );
+            CHECK( !regime_spare( &r ), "spinning back too early (%d of %d)", i, w );
+        }
+        regime_sample( &r, 2000, 1900, 0, 1000 );
+        CHECK( regime_spare( &r ), "spinning not back after %d windows", w );
+    }
+    for (i = 0; i < 10; i++) regime_spun( &r, 1 );
+    regime_sample( &r, 2000, 1900, 0, 1000 );
+    CHECK( regime_spare( &r ) && r.backoff_next == 1, "hits: backoff %u", r.backoff_next );
+    for (i = 0; i < 10; i++) regime_spun( &r, i < 2 );
+    regime_sample( &r, 2000, 1900, 0, 1000 );
+    CHECK( !regime_spare( &r ) && r.backoff_next == 2, "misses after hits: one window (%u)", r.backoff_next );
+    for (i = 0; i < 4; i++) regime_spun( &r, 0 );
+    regime_sample( &r, 2000, 1900, 0, 1000 );
+    CHECK( regime_spare( &r ), "too few spins to judge" );
 }

@@ -173,6 +173,11 @@ static void flow_on_reclaim( const struct flow_charge *c, uint64_t now, uint64_t
     if (now < c->since || now - c->since < min_age) p->young++;
 }
 
+static int flow_all_alive( int64_t token, void *context )
+{
+    return 1;
+}
+
 struct flow_sender
 {
     struct flow_process *p;
@@ -187,7 +192,9 @@ static void *flow_sender_thread( void *arg )
 
     for (i = 0; i < 3000; i++)
     {
-        flow_reserve( &s->p->flow, &c, 100 + rnd_r( &s->seed, 900 ), flow_clock, NULL );
+        if (flow_reserve( &s->p->flow, &c, 100 + rnd_r( &s->seed, 900 ), flow_clock( NULL ) + 1000000, flow_clock,
+                          NULL ) == FLOW_DEADLINE)
+            continue;
         flow_round_trip( &s->p->flow, rnd_r( &s->seed, 3 ) );
         if (rnd_r( &s->seed, 5 )) flow_reply( &s->p->flow, &c, flow_clock( NULL ) );
         else flow_cancel( &s->p->flow, &c );
@@ -204,7 +211,7 @@ static void *flow_receiver_thread( void *arg )
     while (!__atomic_load_n( &p->stop, __ATOMIC_ACQUIRE ))
     {
         uint64_t now = flow_clock( NULL );
-        flow_drained( &p->flow, rnd_r( &seed, 2 ), now - rnd_r( &seed, 3 ), now );
+        flow_drained( &p->flow, rnd_r( &seed, 2 ), now - rnd_r( &seed, 3 ), (int64_t)now, now );
         sched_yield();
     }
     return NULL;
@@ -221,13 +228,14 @@ void test_threads_flow( void )
     memset( procs, 0, sizeof(procs) );
     for (i = 0; i < 2; i++)
     {
-        flow_init( &procs[i].flow, 20000, &flow_mem, 1000 + i, flow_clock( NULL ), NULL, NULL );
+        flow_init( &procs[i].flow, 20000, 2000, &flow_mem, 1000 + i, flow_clock( NULL ), NULL, NULL );
         procs[i].flow.poll_ms = 1;
-        procs[i].flow.stale_ms = 1u << 30;
+        procs[i].flow.stale_ms = procs[i].flow.stuck_ms = 1u << 30;
         procs[i].flow.on_reclaim = flow_on_reclaim;
         procs[i].flow.on_reclaim_context = &procs[i];
         flow_set_sockets( &procs[i].flow, 1 + i );
     }
+    for (i = 0; i < 2; i++) flow_housekeeping( &procs[i].flow, flow_clock( NULL ), flow_all_alive, NULL );
     for (i = 0; i < 6; i++)
     {
         senders[i].p = &procs[i / 3];
@@ -239,14 +247,55 @@ void test_threads_flow( void )
     for (i = 0; i < 2; i++) __atomic_store_n( &procs[i].stop, 1, __ATOMIC_RELEASE );
     join_threads( recv_threads, 2 );
     /* both read to the end: everything is given back */
-    for (i = 0; i < 2; i++) flow_drained( &procs[i].flow, 1, flow_clock( NULL ), flow_clock( NULL ) );
-    for (i = 0; i < 2; i++) flow_drained( &procs[i].flow, 1, flow_clock( NULL ), flow_clock( NULL ) );
+    for (i = 0; i < 2; i++) flow_drained( &procs[i].flow, 1, flow_clock( NULL ), 0, flow_clock( NULL ) );
+    for (i = 0; i < 2; i++) flow_drained( &procs[i].flow, 1, flow_clock( NULL ), 0, flow_clock( NULL ) );
     for (i = 0; i < 2; i++)
     {
         CHECK( procs[i].young == 0, "process %d: %d charges reclaimed before their age", i, procs[i].young );
         CHECK( procs[i].flow.held == 0 && flow_total_held( &procs[i].flow, flow_clock( NULL ) ) == 0,
                "process %d still holds %u", i, procs[i].flow.held );
         flow_shutdown( &procs[i].flow );
+    }
+}
+
+/* Processes starting at once on a fresh page: each gets a slot of the
+ * shared page, none falls back to a budget of its own. */
+#define START_PROCS 16
+
+static struct flow_shared start_mem;
+static struct flow start_flows[START_PROCS];
+static int start_go;
+
+static void *flow_start_thread( void *arg )
+{
+    int i = (int)(intptr_t)arg;
+
+    while (!__atomic_load_n( &start_go, __ATOMIC_ACQUIRE )) sched_yield();
+    flow_init( &start_flows[i], 20000, 2000, &start_mem, 500 + i, 1, NULL, NULL );
+    return NULL;
+}
+
+void test_threads_flow_start( void )
+{
+    pthread_t threads[START_PROCS];
+    int round, i, j, shared_ok;
+
+    for (round = 0; round < 50; round++)
+    {
+        memset( &start_mem, 0, sizeof(start_mem) );
+        __atomic_store_n( &start_go, 0, __ATOMIC_RELEASE );
+        for (i = 0; i < START_PROCS; i++) pthread_create( &threads[i], NULL, flow_start_thread, (void *)(intptr_t)i );
+        __atomic_store_n( &start_go, 1, __ATOMIC_RELEASE );
+        join_threads( threads, START_PROCS );
+        shared_ok = 1;
+        for (i = 0; i < START_PROCS; i++)
+        {
+            if (start_flows[i].shared != &start_mem) shared_ok = 0;
+            for (j = 0; j < i; j++) if (start_flows[i].self == start_flows[j].self) shared_ok = 0;
+        }
+        CHECK( shared_ok && start_mem.layout == FLOW_LAYOUT && start_mem.slots_used == START_PROCS,
+               "round %d: processes starting at once did not all share the page", round );
+        for (i = 0; i < START_PROCS; i++) flow_shutdown( &start_flows[i] );
     }
 }
 
@@ -324,6 +373,7 @@ static void *apc_owner_thread( void *arg )
         o->apcs_queued--;
         echo_mutex_unlock( &o->lock );
         idle = 0;
+        if (!apc_begin( &apc_reg, &o->record )) continue;
         while ((e = apc_next( &apc_reg, &o->record )))
         {
             if (how == 2 && ++ran == APC_PER / 2)
@@ -333,7 +383,7 @@ static void *apc_owner_thread( void *arg )
                 echo_mutex_unlock( &o->lock );
                 break;   /* (the routine called ExitThread: the running entry is left to detach) */
             }
-            apc_ran( &apc_reg, &o->record );
+            apc_ran( &apc_reg, &o->record, e );
             apc_end( (struct apc_item *)e );
             if (how == 1) ran++;
         }

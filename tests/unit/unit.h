@@ -43,13 +43,23 @@ void test_icmp6( void );
 /* engine_tests.c: the engine's bookkeeping, one thread */
 void test_timer_heap( void );
 void test_pending_table( void );
+void test_apc_list( void );
+void test_cpu_regime( void );
+/* flow_tests.c: the flow budget, one thread */
 void test_flow_alone( void );
 void test_flow_shared( void );
 void test_flow_reclaim( void );
-void test_apc_list( void );
+void test_flow_hostile( void );
+void test_flow_startup( void );
+void test_flow_dead_owners( void );
+void test_flow_stuck( void );
+void test_flow_large( void );
+/* handoff_model.c: the receive hand-off under every interleaving */
+void test_handoff_model( void );
 /* thread_tests.c: the same where threads meet (also built with ThreadSanitizer) */
 void test_threads_pending( void );
 void test_threads_flow( void );
+void test_threads_flow_start( void );
 void test_threads_apc( void );
 
 #endif /* UNIT_H */

@@ -67,9 +67,17 @@ tests[] =
     { "flow_alone", test_flow_alone },
     { "flow_shared", test_flow_shared },
     { "flow_reclaim", test_flow_reclaim },
+    { "flow_hostile", test_flow_hostile },
+    { "flow_startup", test_flow_startup },
+    { "flow_dead_owners", test_flow_dead_owners },
+    { "flow_stuck", test_flow_stuck },
+    { "flow_large", test_flow_large },
     { "apc_list", test_apc_list },
+    { "cpu_regime", test_cpu_regime },
+    { "handoff_model", test_handoff_model },
     { "threads_pending", test_threads_pending },
     { "threads_flow", test_threads_flow },
+    { "threads_flow_start", test_threads_flow_start },
     { "threads_apc", test_threads_apc },
 };
 

@@ -4,7 +4,13 @@
 #   idle   nothing else runs (this VM's idle cores wake slowly: every
 #          wineserver round trip waits for one);
 #   busy   one CPU-bound process per core but one (as a game would be),
-#          started and stopped by this script.
+#          started and stopped by this script;
+#   pinned the processes and their wineserver pinned to one CPU (taskset -c 0);
+#   quota  the processes and their wineserver in a cgroup of this script's
+#          with a CPU quota of one CPU (cgroup v1 cpu.cfs_quota_us or v2
+#          cpu.max), as a container limited to one CPU would be.
+# (pinned and quota run the synchronous scenarios only: the regime guess
+# must never make a process limited to one CPU slower than the floor.)
 # Columns, each in its own process, alternating within each run:
 #   ours     our DLL;
 #   builtin  Wine's builtin iphlpapi;
@@ -30,7 +36,7 @@
 # (tools/wineserver; SKIPPED, saying why, when it cannot be built).
 # Prints a table and writes bench/results.json (only a full run of every
 # scenario against the builtin; other runs write build-bench/results.json).
-# Environment: RUNS, SCENARIOS (default: all), REGIMES ("idle busy"), AGAINST,
+# Environment: RUNS, SCENARIOS (default: all), REGIMES ("idle busy pinned quota"), AGAINST,
 # MULTI, MULTI_RUNS, COUNT_SERVER (1: count even when SCENARIOS is set),
 # BENCH_TIMEOUT (default 180 s). Needs root (network namespaces).
 set -u
@@ -49,8 +55,10 @@ hogs=()
 cleanup() {
     busy_stop
     [ -n "${WINE_NS:-}" ] && wine_stop
+    [ -n "$quota_cg" ] && rmdir "$quota_cg" 2>/dev/null
     tools/netlab/netlab down "$lab"
 }
+quota_cg=""
 [ "$(id -u)" = 0 ] || fail "the benchmark runs in the network lab and needs root"
 exe=tools/bench/x86_64-windows/icmpbench.exe
 exe32=tools/bench/i386-windows/icmpbench.exe
@@ -79,6 +87,33 @@ busy_stop() {
     hogs=()
 }
 
+# quota_setup: a cgroup of ours whose CPU quota is one CPU (v1 or v2)
+quota_setup() {
+    if [ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
+        quota_cg=/sys/fs/cgroup/cpu/icmp-bench-$$
+        mkdir -p "$quota_cg" && echo 100000 > "$quota_cg/cpu.cfs_period_us" && echo 100000 > "$quota_cg/cpu.cfs_quota_us"
+    elif grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+        echo +cpu > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
+        quota_cg=/sys/fs/cgroup/icmp-bench-$$
+        mkdir -p "$quota_cg" && echo "100000 100000" > "$quota_cg/cpu.max"
+    else
+        return 1
+    fi
+}
+# regime_wrap: the command prefix that puts a process in the regime
+regime_wrap=()
+set_regime() {
+    case $1 in
+        pinned) regime_wrap=(taskset -c 0) ;;
+        quota)  regime_wrap=(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$quota_cg") ;;
+        *)      regime_wrap=() ;;
+    esac
+    # (the wineserver too: restarted in the regime)
+    wine_stop
+    wine_in "${regime_wrap[@]}" "${WINE_SERVER:-wineserver}" -p >/dev/null 2>&1 </dev/null
+    where=$(wine_server_ns) || fail "$where"
+}
+
 tools/netlab/netlab up "$lab" || fail "cannot build the lab"
 tools/netlab/netlab check "$lab" || fail "the lab does not route"
 export WINE_NS=$lab-client WINEPREFIX=$out/prefix
@@ -87,7 +122,12 @@ where=$(wine_server_ns) || fail "$where"
 say "lab $lab: $where"
 
 runs=${RUNS:-5}
-regimes=${REGIMES:-idle busy}
+regimes=${REGIMES:-idle busy pinned quota}
+case " $regimes " in *" quota "*)
+    quota_setup || { say "SKIPPED: the quota regime: no cgroup CPU controller to make a cgroup with (v1 /sys/fs/cgroup/cpu, v2 cpu in cgroup.controllers)"
+                     regimes=$(echo " $regimes " | sed 's/ quota / /'); } ;;
+esac
+limited_regime() { case $1 in pinned|quota) return 0 ;; esac; return 1; }
 all="seq sweep-1000-apc sweep-1000-event sweep-10000-apc sweep-10000-event burst-1 burst-250 silent spread threads
      seq.i386 sweep-1000-apc.i386 burst-1.i386 burst-250.i386 seq6 burst6-1"
 scenarios="" scenarios6=""
@@ -135,7 +175,8 @@ bench_run() {
     [ "$arch" = i386 ] && bexe=$exe32
     dll_for "$impl" "$arch"
     # (to a file: Wine's helper processes keep an inherited pipe open)
-    WINEDLLOVERRIDES=$ov wine_in timeout "${BENCH_TIMEOUT:-180}" wine "$bexe" --dll "$dll" "$@" > "$log" 2>&1 </dev/null
+    WINEDLLOVERRIDES=$ov wine_in timeout "${BENCH_TIMEOUT:-180}" "${regime_wrap[@]}" wine "$bexe" --dll "$dll" "$@" \
+        > "$log" 2>&1 </dev/null
     tr -d '\r' < "$log" | grep '^bench: ' | head -1 | sed 's/^bench: [^ ]* //'
 }
 
@@ -166,8 +207,13 @@ for run in $(seq 1 "$runs"); do
     for regime in $regimes; do
         say "run $run of $runs, $regime..."
         [ "$regime" = busy ] && busy_start
-        native_floor "$run" "$regime"
-        for s in $scenarios; do run_scenario "$run" "$regime" "$s"; done
+        limited_regime "$regime" && set_regime "$regime"
+        limited_regime "$regime" || native_floor "$run" "$regime"
+        for s in $scenarios; do
+            limited_regime "$regime" && ! sync_scenario "$s" && continue
+            run_scenario "$run" "$regime" "$s"
+        done
+        limited_regime "$regime" && set_regime idle
         busy_stop
     done
 done
@@ -214,6 +260,7 @@ if [ -n "$scenarios6" ]; then
     say "IPv6 scenarios under the ICMPv6-capable wineserver: $where"
     for run in $(seq 1 "$runs"); do
         for regime in $regimes; do
+            limited_regime "$regime" && continue
             say "IPv6 run $run of $runs, $regime..."
             [ "$regime" = busy ] && busy_start
             line=$(ip netns exec "$WINE_NS" ping -6 -f -q -c 2000 fd00:3::2 | grep '^rtt')
@@ -247,6 +294,7 @@ count_pair() {  # IMPL KIND SMALL LARGE: per echo / request
 }
 if [ -z "${SCENARIOS:-}" ] || [ "${COUNT_SERVER:-0}" = 1 ]; then
     for regime in $regimes; do
+        limited_regime "$regime" && continue
         say "counting wineserver requests, $regime (WINEDEBUG=+server)..."
         [ "$regime" = busy ] && busy_start
         for impl in $impls floor; do
