@@ -28,7 +28,7 @@ else
 fi
 [ -f "$src/debian/rules" ] || die "copying the sources to $src failed"
 echo "make-deb: dpkg-buildpackage in $src (log: $out/build.log)" >&2
-if ! (cd "$src" && dpkg-buildpackage -b -us -uc) > "$out/build.log" 2>&1; then
+if ! (cd "$src" && dpkg-buildpackage -b -us -uc -jauto) > "$out/build.log" 2>&1; then
     tail -n 30 "$out/build.log" >&2
     die "dpkg-buildpackage failed (see $out/build.log)"
 fi
