@@ -357,22 +357,27 @@ here() {
     # ---- doctor for an ordinary user, with and without ping sockets, and Proton ----
     checks_passed=0 checks_failed=0 check_tag="install ($here_rel): doctor"
     ns=icmpinst-user-$$
-    local proton steam pfx
-    trap 'wine_stop; ip netns del "$ns" 2>/dev/null' EXIT
+    local proton steam pfx udist
+    # (the user's files in /tmp: the tree may be where uid 65534 cannot go, e.g. under /root)
+    share=$(mktemp -d /tmp/icmp-install.XXXXXX) && chmod 755 "$share" || { echo "install: mktemp failed"; exit 1; }
+    trap 'wine_stop; ip netns del "$ns" 2>/dev/null; rm -rf "$share"' EXIT
+    cp -r "$dist" "$share/dist" && chmod -R a+rX "$share/dist"
+    udist=$share/dist
     ip netns add "$ns" && ip netns exec "$ns" ip link set lo up || { echo "install: cannot make $ns"; exit 1; }
     export WINE_NS=$ns WINE_UID=65534
     # (the prefix's wineserver stopped: the next one opens its sockets under the new range)
     allow() { ip netns exec "$ns" sysctl -q -w net.ipv4.ping_group_range="$1"; wine_stop; }
     ip netns exec "$ns" sysctl -q -w net.ipv4.ping_group_range="0 2147483647"
-    fresh user nostate
-    check "user: setup_icmp.sh install (its own prefix, ping sockets)" eval "wine_in sh '$dist/setup_icmp.sh' install > '$out/user-install.txt' 2>&1"
-    wine_in sh "$dist/setup_icmp.sh" doctor > "$out/doctor-user-allowed.txt" 2>&1
+    export WINEPREFIX=$share/user
+    wine_fresh_prefix "$out/wineboot-user.log" || { echo "install: wineboot failed (see $out/wineboot-user.log)"; exit 1; }
+    check "user: setup_icmp.sh install (its own prefix, ping sockets)" eval "wine_in sh '$udist/setup_icmp.sh' install > '$out/user-install.txt' 2>&1"
+    wine_in sh "$udist/setup_icmp.sh" doctor > "$out/doctor-user-allowed.txt" 2>&1
     check "doctor, user, ping sockets allowed: everything works, by ping sockets" eval \
         "grep -q 'everything works' '$out/doctor-user-allowed.txt' &&
          grep -q '^  ok    ICMP sockets: Linux ping sockets (group 65534 is inside net.ipv4.ping_group_range \"0 2147483647\")' '$out/doctor-user-allowed.txt' &&
          grep -q '^  ok    64-bit programs: .*ours' '$out/doctor-user-allowed.txt' && grep -q '^  ok    32-bit programs: .*ours' '$out/doctor-user-allowed.txt'"
     allow "1 0"
-    wine_in sh "$dist/setup_icmp.sh" doctor > "$out/doctor-user-refused.txt" 2>&1
+    wine_in sh "$udist/setup_icmp.sh" doctor > "$out/doctor-user-refused.txt" 2>&1
     check "doctor, user, \"1 0\": FIX ICMP sockets, says why (\"1 0\", Debian and Ubuntu), the sysctl" eval \
         "! grep -q 'everything works' '$out/doctor-user-refused.txt' &&
          grep -q '^  FIX   ICMP sockets: not permitted: .*net.ipv4.ping_group_range is \"1 0\" (Debian.s and Ubuntu.s default' '$out/doctor-user-refused.txt' &&
@@ -381,20 +386,20 @@ here() {
          grep -q 'doctor: 1 to fix' '$out/doctor-user-refused.txt' && grep -q '^  ok    not a Proton prefix' '$out/doctor-user-refused.txt'"
     # a Proton-like layout: Steam's compatdata/<appid>/pfx, a Proton build's files/bin/wine
     wine_stop
-    steam=$out/steam/steamapps
+    steam=$share/steam/steamapps
     proton=$steam/common/Proton-test
     pfx=$steam/compatdata/4242/pfx
     mkdir -p "$proton/files/bin" "$proton/files/lib/wine" "$(dirname "$pfx")"
     mv "$WINEPREFIX" "$pfx" && mv "$WINEPREFIX.home" "$pfx.home"
     echo "9.0-test" > "$(dirname "$pfx")/version"
-    for a in x86_64 i386; do ln -s "$(sh "$dist/setup_icmp.sh" dlldir $a)" "$proton/files/lib/wine/$a-windows"; done
+    for a in x86_64 i386; do ln -s "$(sh "$udist/setup_icmp.sh" dlldir $a)" "$proton/files/lib/wine/$a-windows"; done
     printf '#!/bin/sh\nexec %s "$@"\n' wine > "$proton/files/bin/wine"
     printf '#!/bin/sh\nexec %s "$@"\n' "$wine64" > "$proton/files/bin/wine64"
     printf '#!/bin/sh\nexec %s "$@"\n' wineserver > "$proton/files/bin/wineserver"
     chmod 755 "$proton"/files/bin/*
     touch "$proton/proton"
     export WINEPREFIX=$pfx
-    wine_in env WINE="$proton/files/bin/wine" sh "$dist/setup_icmp.sh" doctor > "$out/doctor-proton-refused.txt" 2>&1
+    wine_in env WINE="$proton/files/bin/wine" sh "$udist/setup_icmp.sh" doctor > "$out/doctor-proton-refused.txt" 2>&1
     check "doctor, Proton-like, \"1 0\": a Proton prefix, setcap will not help, the sysctl (only)" eval \
         "grep -q '^  note  Proton prefix' '$out/doctor-proton-refused.txt' &&
          grep -q '^  FIX   ICMP sockets: not permitted: .*setcap will not help' '$out/doctor-proton-refused.txt' &&
@@ -402,13 +407,14 @@ here() {
          ! grep '^  FIX   ICMP' '$out/doctor-proton-refused.txt' | grep -q 'or: sudo setcap' &&
          grep -q \"Wine: $proton/files/bin/wine\" '$out/doctor-proton-refused.txt'"
     allow "0 2147483647"
-    wine_in env WINE="$proton/files/bin/wine" sh "$dist/setup_icmp.sh" doctor > "$out/doctor-proton-allowed.txt" 2>&1
+    wine_in env WINE="$proton/files/bin/wine" sh "$udist/setup_icmp.sh" doctor > "$out/doctor-proton-allowed.txt" 2>&1
     check "doctor, Proton-like, ping sockets allowed: everything works, ours through Proton's Wine" eval \
         "grep -q 'everything works' '$out/doctor-proton-allowed.txt' && grep -q '^  note  Proton prefix' '$out/doctor-proton-allowed.txt' &&
          grep -q '^  ok    64-bit programs: .*ours' '$out/doctor-proton-allowed.txt' &&
          grep -q \"^  ok    Wine's own DLLs: $proton/files/lib/wine/x86_64-windows\" '$out/doctor-proton-allowed.txt'"
     wine_stop
     ip netns del "$ns"
+    rm -rf "$share"
     trap - EXIT
     unset WINE_NS WINE_UID WINEPREFIX
     say "doctor ($here_rel, $(took)): $checks_passed passed, $checks_failed failed"
