@@ -11,12 +11,20 @@
 #                                              this tree at the same path (built files
 #                                              included; CMD runs in it), as root
 #   tools/debian-root.sh wine [RELEASE]        prints the Wine version the root holds
+#   tools/debian-root.sh throwaway [RELEASE|host] CMD...
+#                                              runs CMD as `run` does, in a throwaway
+#                                              overlay of the root (host: of this
+#                                              machine's own /): what CMD installs
+#                                              (apt install ./x.deb) vanishes with it,
+#                                              only the tree (bind-mounted) keeps writes
 #
 # The root holds what the suites run with (Wine with wine32, iproute2,
 # iptables, python3...) and what `make wineserver-icmpv6` builds the
 # ICMPv6-capable server with (gcc, flex, bison, dpkg-dev); not the
 # cross-compilers: the DLLs and test programs under test are this tree's,
 # built once, as a user's release tarball is. About a minute and 2.2 GB.
+# Its apt sources have main and contrib (winetricks is in contrib: make
+# check-install tests our verb with Debian's winetricks).
 # mmdebstrap is a Debian package (tools/install-deps.sh installs it).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,15 +33,16 @@ top=$(dirname "$here")
 say() { printf 'debian-root: %s\n' "$*"; }
 die() { say "$*" >&2; exit 1; }
 
-PACKAGES="wine,wine64,wine32:i386,iproute2,iptables,procps,iputils-ping,python3,util-linux,file,gcc,libc6-dev,make,flex,bison,dpkg-dev,autoconf,autotools-dev,perl,patch,ca-certificates"
+PACKAGES="wine,wine64,wine32:i386,winetricks,iproute2,iptables,procps,iputils-ping,python3,util-linux,file,gcc,libc6-dev,make,flex,bison,dpkg-dev,autoconf,autotools-dev,perl,patch,ca-certificates"
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 cmd=${1:-}
 shift || true
-release=trixie
-case ${1:-} in trixie|bookworm|forky|sid) release=$1; shift ;; esac
+release=trixie host=0
+case ${1:-} in trixie|bookworm|forky|sid) release=$1; shift ;; host) [ "$cmd" = throwaway ] && { host=1; shift; } ;; esac
 root=$top/build-root-$release
-stamp="$release $PACKAGES $MIRROR"
+COMPONENTS=main,contrib
+stamp="$release $PACKAGES $COMPONENTS $MIRROR"
 
 make_root() {
     [ "$(id -u)" = 0 ] || die "needs root (mmdebstrap, chroot)"
@@ -44,7 +53,8 @@ make_root() {
     command -v mmdebstrap >/dev/null || die "mmdebstrap is not installed (tools/install-deps.sh installs it)"
     rm -rf "$root"
     say "making a Debian $release root in $root (mmdebstrap, about a minute)"
-    mmdebstrap --variant=apt --architectures=amd64,i386 --include="$PACKAGES" "$release" "$root" "$MIRROR" \
+    mmdebstrap --variant=apt --architectures=amd64,i386 --components="$COMPONENTS" --include="$PACKAGES" \
+        "$release" "$root" "$MIRROR" \
         > "$root.log" 2>&1 || { tail -20 "$root.log"; rm -rf "$root"; die "mmdebstrap failed (see $root.log)"; }
     echo "$stamp" > "$root/.debian-root"
     say "made $root ($(wine_version))"
@@ -68,6 +78,29 @@ run_in_root() {
             TERM="${TERM:-dumb}" /bin/sh -c '\''cd "$0" && exec "$@"'\'' "$top" "$@"' sh "$root" "$top" "$@"
 }
 
+# throwaway_run LOWER CMD...: run_in_root's chroot, but over an overlay of
+# LOWER (the root, or / for this machine) whose writes go to a tmpfs that
+# goes away with the mount namespace; /tmp is a fresh tmpfs too
+throwaway_run() {
+    [ "$(id -u)" = 0 ] || die "needs root (overlay mounts, chroot)"
+    lower=$1
+    shift
+    unshare --mount --propagation private sh -c '
+        lower=$1 top=$2; shift 2
+        d=$(mktemp -d /tmp/debian-root-overlay.XXXXXX) || exit 125
+        trap "umount -l \"$d\" 2>/dev/null; rmdir \"$d\" 2>/dev/null" EXIT
+        mount -t tmpfs tmpfs "$d" && mkdir "$d/upper" "$d/work" "$d/root" &&
+        mount -t overlay overlay -o "lowerdir=$lower,upperdir=$d/upper,workdir=$d/work" "$d/root" &&
+        mount -t proc proc "$d/root/proc" &&
+        mount --rbind /sys "$d/root/sys" &&
+        mount --rbind /dev "$d/root/dev" &&
+        mount -t tmpfs tmpfs "$d/root/run" &&
+        mount -t tmpfs tmpfs "$d/root/tmp" &&
+        mkdir -p "$d/root$top" && mount --bind "$top" "$d/root$top" || exit 125
+        chroot "$d/root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+            TERM="${TERM:-dumb}" /bin/sh -c '\''cd "$0" && exec "$@"'\'' "$top" "$@"' sh "$lower" "$top" "$@"
+}
+
 wine_version() {
     chroot "$root" dpkg-query -W -f='${Version}' wine 2>/dev/null | sed 's/~.*//; s/^/Wine /'
 }
@@ -76,5 +109,9 @@ case $cmd in
     make) make_root ;;
     run) [ $# -ge 1 ] || die "run: no command"; run_in_root "$@" ;;
     wine) [ -f "$root/.debian-root" ] || die "$root is not made"; wine_version; echo ;;
-    *) die "usage: $0 make|run|wine [RELEASE] [CMD...]" ;;
+    throwaway)
+        [ $# -ge 1 ] || die "throwaway: no command"
+        if [ "$host" = 1 ]; then throwaway_run / "$@"
+        else [ -f "$root/.debian-root" ] || die "$root is not made (tools/debian-root.sh make $release)"; throwaway_run "$root" "$@"; fi ;;
+    *) die "usage: $0 make|run|wine|throwaway [RELEASE] [CMD...]" ;;
 esac

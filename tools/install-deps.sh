@@ -9,8 +9,13 @@
 # tests are reported as skipped. NO_WINE32=1 skips the attempt.
 set -u
 # mmdebstrap makes the Debian 13 root of make check-wine10 (tests/run-wine10.sh);
-# chromium shows the comparison page headless in make check-dist.
-packages="make gcc clang autoconf file dpkg-dev autotools-dev flex bison patch mingw-w64 wine wine64 libwine-dev wine64-tools iproute2 iptables procps iputils-ping python3 mmdebstrap chromium"
+# chromium shows the comparison page headless in make check-dist;
+# build-essential and debhelper build `make deb`, lintian checks it,
+# python3-yaml reads the Bottles and
+# Lutris files in make check-install (tests/run-install.sh), which also
+# needs winetricks: Debian has it in contrib, which tools/install-winetricks.sh
+# reads with a private apt list (the system's apt sources are left alone).
+packages="make gcc clang autoconf file dpkg-dev autotools-dev flex bison patch mingw-w64 wine wine64 libwine-dev wine64-tools iproute2 iptables procps iputils-ping python3 mmdebstrap chromium build-essential debhelper lintian python3-yaml"
 export DEBIAN_FRONTEND=noninteractive
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
 known() { apt-cache show --no-all-versions "$1" >/dev/null 2>&1; }
@@ -37,6 +42,7 @@ if [ -n "$missing" ]; then
     update
     apt-get install -y -q --no-install-recommends $missing || { echo "install-deps: apt-get install failed" >&2; exit 1; }
 fi
+"$(dirname "$0")/install-winetricks.sh" || { echo "install-deps: winetricks could not be installed (see above)" >&2; exit 1; }
 if [ "${NO_WINE32:-0}" != 1 ] && ! dpkg-query -W -f='${Status}' wine32:i386 2>/dev/null | grep -q "ok installed"; then
     echo "install-deps: installing wine32:i386 for the 32-bit Wine tests"
     if ! "$(dirname "$0")/install-wine32.sh"; then
