@@ -68,7 +68,22 @@ archs=x86_64
 if "$installer" dlldir i386 >/dev/null; then archs="x86_64 i386"
 else echo "SKIPPED: 32-bit drop-in checks (syswow64): wine32 is not installed (tools/install-deps.sh installs it)"; fi
 sysdir() { if [ "$1" = i386 ]; then echo syswow64; else echo system32; fi; }
-ping_exe() { if [ "$1" = i386 ]; then echo 'C:\windows\syswow64\ping.exe'; else echo ping; fi; }
+# wine_ping ARCH LOG ARGS...: Wine's own ping of ARCH (by its path, through
+# that architecture's loader), with our traces and the loaded DLLs in LOG
+wine_ping() {
+    local a=$1 log=$2; shift 2
+    WINEDEBUG=-all,+icmp,+loaddll w "$(wine_loader "$a")" "$WINEPREFIX/drive_c/windows/$(sysdir "$a")/ping.exe" "$@" \
+        > "$log" 2>&1 < /dev/null
+}
+# ping_ours LOG ARCH N: N replies, our traces for N requests and their completions, and
+# the ping process loaded that architecture's iphlpapi.dll from the prefix as native
+ping_ours() {
+    local log=$1 a=$2 n=$3
+    [ "$(tr -d '\r' < "$log" | grep -c '^Reply from 127.0.0.1')" = "$n" ] &&
+        [ "$(grep -c "$ICMP_TRACE_SENT" "$log")" = "$n" ] &&
+        [ "$(grep -c "$ICMP_TRACE_DONE status 0," "$log")" = "$n" ] &&
+        wine_loaded "$log" ping.exe "$(sysdir "$a")" native
+}
 
 # ---- refusals ----
 refuses() {  # expected-message-part, then environment assignments
@@ -112,10 +127,12 @@ installed_checks() {
     check "$a: the original is beside it" test -f "$dir/iphlpapi_orig.dll"
 
     # Wine's own ping of this architecture goes through our DLL
-    WINEDEBUG=-all,+icmp w wine "$(ping_exe "$a")" -n 3 127.0.0.1 > "$d-ping.txt" 2>&1
+    wine_ping "$a" "$d-ping.txt" -n 3 127.0.0.1
     check "$a: wine ping: 3 replies" test "$(tr -d '\r' < "$d-ping.txt" | grep -c '^Reply from 127.0.0.1')" = 3
     check "$a: wine ping: our traces for 3 requests" test "$(grep -c "$ICMP_TRACE_SENT" "$d-ping.txt")" = 3
     check "$a: wine ping: 3 completions traced" test "$(grep -c "$ICMP_TRACE_DONE status 0," "$d-ping.txt")" = 3
+    check "$a: wine ping: the $a ping.exe, with $(sysdir "$a")\\iphlpapi.dll loaded as native" \
+        wine_loaded "$d-ping.txt" ping.exe "$(sysdir "$a")" native
 
     # everything else still answers the same, through the forwards
     w wine "tests/$a-windows/iphlp_dump.exe" > "$d-dump-installed.txt" 2>&1
@@ -148,8 +165,8 @@ wine_settled wineboot -u > "$out/wineboot-u.log" 2>&1
 for a in $archs; do
     check "$a: ours survives wineboot -u" cmp -s "$(ours "$a" iphlpapi.dll)" \
         "$WINEPREFIX/drive_c/windows/$(sysdir "$a")/iphlpapi.dll"
-    WINEDEBUG=-all,+icmp w wine "$(ping_exe "$a")" -n 1 127.0.0.1 > "$out/$a-ping-after-update.txt" 2>&1
-    check "$a: wine ping still ours after wineboot -u" grep -q "$ICMP_TRACE_DONE" "$out/$a-ping-after-update.txt"
+    wine_ping "$a" "$out/$a-ping-after-update.txt" -n 1 127.0.0.1
+    check "$a: wine ping still ours after wineboot -u" ping_ours "$out/$a-ping-after-update.txt" "$a" 1
 done
 
 # ---- uninstall ----
@@ -158,8 +175,9 @@ state > "$out/state-after.txt"
 check "uninstall restores files and overrides exactly" cmp -s "$out/state-before.txt" "$out/state-after.txt"
 check "no saved state left" test ! -e "$WINEPREFIX/icmp-echo-saved"
 for a in $archs; do
-    WINEDEBUG=-all,+icmp w wine "$(ping_exe "$a")" -n 1 127.0.0.1 > "$out/$a-ping-after.txt" 2>&1
+    wine_ping "$a" "$out/$a-ping-after.txt" -n 1 127.0.0.1
     check "$a: after uninstall, ping uses Wine's builtin again" bash -c "grep -q '^Reply from 127.0.0.1' <(tr -d '\r' < '$out/$a-ping-after.txt') && ! grep -q 'trace:icmp' '$out/$a-ping-after.txt'"
+    check "$a: ... $(sysdir "$a")\\iphlpapi.dll loaded as builtin" wine_loaded "$out/$a-ping-after.txt" ping.exe "$(sysdir "$a")" builtin
 done
 
 # ---- a 32-bit prefix (WINEARCH=win32): the i386 DLLs go into its system32 ----

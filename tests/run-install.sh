@@ -64,8 +64,7 @@ took() { local t=$(( $(date +%s) - part_start )); part_start=$(date +%s); echo "
 
 # the 64-bit loader (Debian's `wine` runs programs in 32-bit mode when
 # wine32 is installed, so `wine ping` is the 32-bit ping)
-wine64=wine
-[ -x /usr/lib/wine/wine64 ] && wine64=/usr/lib/wine/wine64
+wine64=$(wine_loader x86_64)
 
 # pings_ours LABEL [builtin]: Wine's own 64-bit and 32-bit ping.exe each send
 # 2 echoes to 127.0.0.1 in $WINEPREFIX, and each went through our
@@ -94,14 +93,10 @@ pings_ours() {
 }
 # ping_went LOG DIR native|builtin TRACES: what pings_ours checks in LOG
 ping_went() {
-    local log=$1 dir=$2 kind=$3 traces=$4 pid l
-    # (the debug prefix is the thread's id: the one that loaded ping.exe loads its imports;
-    # our completions may be traced by any thread of the process)
-    pid=$(grep -i 'trace:loaddll:.*Loaded L"[^"]*ping\.exe"' "$log" | head -n 1 | cut -d: -f1)
-    [ -n "$pid" ] || return 1
-    l=$(grep "^$pid:trace:loaddll:" "$log" | grep -i 'iphlpapi\.dll"' | head -n 1 | tr 'A-Z' 'a-z' | tr -d '\\')
-    case $l in *"windows${dir}iphlpapi.dll\" at "*": $kind") ;; *) return 1 ;; esac
-    [ "$(tr -d '\r' < "$log" | grep -c '^Reply from 127.0.0.1')" = 2 ] &&
+    local log=$1 dir=$2 kind=$3 traces=$4
+    # (our completions may be traced by any thread of the process)
+    wine_loaded "$log" ping.exe "$dir" "$kind" &&
+        [ "$(tr -d '\r' < "$log" | grep -c '^Reply from 127.0.0.1')" = 2 ] &&
         [ "$(grep -c "$ICMP_TRACE_DONE status 0," "$log")" = "$traces" ] &&
         { [ "$traces" != 0 ] || ! grep -q 'trace:icmp' "$log"; }
 }

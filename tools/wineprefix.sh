@@ -21,6 +21,27 @@ wine_in() {  # CMD...: runs CMD, inside $WINE_NS and as $WINE_UID when set
     if [ -n "${WINE_NS:-}" ]; then ip netns exec "$WINE_NS" "${as[@]}" "$@"; else "${as[@]}" "$@"; fi
 }
 
+# wine_loader ARCH: the loader that runs ARCH's programs. Debian's `wine`
+# runs the 32-bit loader when wine32 is installed, and a program named
+# without a path is then looked for in syswow64: the 64-bit one needs
+# wine64 (and the program's full system32 path)
+wine_loader() {
+    if [ "$1" = x86_64 ] && [ -x /usr/lib/wine/wine64 ]; then echo /usr/lib/wine/wine64; else echo wine; fi
+}
+
+# wine_loaded LOG EXE DIR KIND: in LOG (WINEDEBUG=+loaddll), the process that
+# loaded EXE (a file name) loaded DIR\iphlpapi.dll (system32, syswow64) as
+# KIND (native, builtin): proof of which DLL a program ran
+wine_loaded() {
+    local log=$1 exe=$2 dir=$3 kind=$4 tid l
+    # (the debug prefix is the thread's id: the one that loaded the program
+    # loads its imports)
+    tid=$(grep -i "trace:loaddll:.*Loaded L\"[^\"]*${exe//./\\.}\"" "$log" | head -n 1 | cut -d: -f1)
+    [ -n "$tid" ] || return 1
+    l=$(grep "^$tid:trace:loaddll:" "$log" | grep -i 'iphlpapi\.dll"' | head -n 1 | tr 'A-Z' 'a-z' | tr -d '\\')
+    case $l in *"windows${dir}iphlpapi.dll\" at "*": $kind") ;; *) return 1 ;; esac
+}
+
 # wine_private_ns NAME: as root, makes the network namespace NAME-PID with
 # only its loopback up and exports WINE_NS, so that Wine runs there (fails,
 # changing nothing, when it cannot); wine_cleanup, a runner's exit trap,

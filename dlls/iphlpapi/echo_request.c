@@ -325,7 +325,7 @@ BOOL request_dispatch_locked( struct echo_socket *sock, const struct rx_packet *
     req = REQUEST_OF( entry );
     rtt = (DWORD)engine_qpc_to_ms( pkt->when.QuadPart - req->sent.QuadPart );
     flow_reply( &engine.flow, &req->flow, engine_qpc_to_ms( pkt->when.QuadPart ) );
-    flow_round_trip( &engine.flow, rtt );
+    flow_round_trip( &engine.flow, rtt, engine_qpc_to_ms( pkt->when.QuadPart ) );
     icmp_result_from_packet( &p, rtt, &res );
     if (pkt->from->si_family == AF_INET6) res.scope_id = pkt->from->Ipv6.sin6_scope_id;
     sync = req->how == COMPLETE_WAKE;

@@ -235,10 +235,19 @@ static void release_charge( struct flow *f, struct flow_charge *c )
     c->bytes = 0;
 }
 
+/* the slowest recent round trip, decayed to now (flow_budget.h) */
+static uint32_t rtt_estimate( const struct flow *f, uint64_t now )
+{
+    uint64_t rtt = f->rtt_high, steps = now > f->rtt_at ? (now - f->rtt_at) / FLOW_RTT_DECAY_MS : 0;
+
+    while (steps-- && rtt > FLOW_RTT_FLOOR_MS) rtt = rtt * 3 / 4;
+    return (uint32_t)(rtt > FLOW_RTT_FLOOR_MS ? rtt : FLOW_RTT_FLOOR_MS);
+}
+
 /* overdue requests while our sockets are empty: their answers are not coming */
 static uint32_t reclaim( struct flow *f, uint64_t now )
 {
-    uint64_t min_age = 2 * (uint64_t)f->rtt_high + 5;
+    uint64_t min_age = 2 * (uint64_t)rtt_estimate( f, now ) + 5;
     struct echo_list *elem;
     uint32_t released = 0;
 
@@ -304,6 +313,8 @@ enum flow_private flow_init( struct flow *f, uint32_t budget, uint32_t max_charg
     f->skew_ms = FLOW_SKEW_MS, f->check_ms = FLOW_CHECK_MS, f->lag_ms = FLOW_LAG_MS;
     f->token = token > 0 ? token : 1;
     f->empty_at = now;
+    f->rtt_high = FLOW_RTT_UNKNOWN_MS;
+    f->rtt_at = now;
     if (shared)
     {
         /* (the first process sets magic and version in one step: nobody sees one without the other) */
@@ -458,11 +469,14 @@ void flow_drained( struct flow *f, int waiting, uint64_t empty_at, int64_t reads
     echo_mutex_unlock( &f->lock );
 }
 
-void flow_round_trip( struct flow *f, uint32_t rtt_ms )
+void flow_round_trip( struct flow *f, uint32_t rtt_ms, uint64_t now )
 {
     echo_mutex_lock( &f->lock );
-    f->rtt_high = f->rtt_high - f->rtt_high / 64;
-    if (rtt_ms > f->rtt_high) f->rtt_high = rtt_ms;
+    if (rtt_ms >= rtt_estimate( f, now ))
+    {
+        f->rtt_high = rtt_ms;
+        f->rtt_at = now;
+    }
     echo_mutex_unlock( &f->lock );
 }
 

@@ -21,7 +21,14 @@
  * A process alone with one socket gives it back at once. A request that
  * gets no answer gives its bytes back when it ends, or early once the
  * process's sockets are empty and it is older than 2 x the slowest recent
- * round trip + 5 ms (a silent host must not stall senders).
+ * round trip + 5 ms (a silent host must not stall senders); "slowest
+ * recent" starts at FLOW_RTT_UNKNOWN_MS, decays by time, not by replies
+ * (a burst of fast replies says nothing of a slower host), and never below
+ * FLOW_RTT_FLOOR_MS: a wave of requests reclaimed early while their
+ * answers are still coming would arrive on top of the next wave, more
+ * than the queue holds (lab flow_async_return: up to 712 of 2,000 replies
+ * dropped by the kernel when the first wave to the 50 ms host was
+ * reclaimed after 5 ms).
  *
  * Nobody waits on the budget beyond what it allows: an asynchronous
  * request that finds no room is queued by the engine and sent when room
@@ -91,6 +98,9 @@
 #define FLOW_CHECK_MS       250     /* a counted slot's owner is looked for again this often */
 #define FLOW_LAG_MS         50      /* a posted receive completes within this of a packet's arrival */
 #define FLOW_POLL_MS        2       /* how often a waiting sender looks again */
+#define FLOW_RTT_UNKNOWN_MS 1000    /* how long a reply may take, before replies say */
+#define FLOW_RTT_FLOOR_MS   100     /* ... never believed shorter (another host may be slower) */
+#define FLOW_RTT_DECAY_MS   1000    /* the estimate falls to 3/4 per this long without a slower reply */
 #define FLOW_RETIRE_SLOTS   256
 #define FLOW_BUDGET_MIN     4096
 #define FLOW_BUDGET_MAX     (64 << 20)
@@ -187,7 +197,8 @@ struct flow
     uint64_t empty_at;
     int64_t reads;
     unsigned int sockets;               /* our sockets: with more than one, a reply has copies in ours too */
-    uint32_t rtt_high;                  /* ms, a slowly decaying maximum of recent round trips */
+    uint32_t rtt_high;                  /* ms, the slowest recent round trip (decays: rtt_estimate) */
+    uint64_t rtt_at;                    /* ... when it was that */
     uint32_t wanted;                    /* what our first queued request waits for */
     unsigned int lost_slot;             /* times our slot was found taken (garbage over it) */
     struct flow_peer peers[FLOW_MAX_SLOTS];
@@ -221,7 +232,7 @@ void flow_cancel( struct flow *f, struct flow_charge *c );
 /* The receive side: whether every socket now waits with nothing queued,
  * since when they were all last empty, and how many packets it has read. */
 void flow_drained( struct flow *f, int waiting, uint64_t empty_at, int64_t reads, uint64_t now );
-void flow_round_trip( struct flow *f, uint32_t rtt_ms );
+void flow_round_trip( struct flow *f, uint32_t rtt_ms, uint64_t now );
 void flow_set_sockets( struct flow *f, unsigned int sockets );
 /* Looks for the owners of the slots that need it (new, or due again),
  * calling alive without the lock; frees the slots of dead ones. */

@@ -206,28 +206,47 @@ void test_flow_reclaim( void )
 {
     struct reclaim_log log = { 0, 0 };
     struct flow f;
-    struct flow_charge c[3];
+    struct flow_charge c[4];
 
     fake_now = 100;
     flow_test_init( &f, 100000, NULL, 1 );
     f.on_reclaim = on_reclaim;
     f.on_reclaim_context = &log;
-    flow_round_trip( &f, 10 );   /* reclaim age: 2 x 10 + 5 ms */
+    /* before any reply, a reply may take FLOW_RTT_UNKNOWN_MS (3/4 of it after
+     * FLOW_RTT_DECAY_MS): nothing is reclaimed within a second */
     flow_try( &f, &c[0], 100, fake_now );
-    fake_now += 20;
+    flow_drained( &f, 1, fake_now + FLOW_RTT_DECAY_MS - 1, 0, fake_now + FLOW_RTT_DECAY_MS - 1 );
+    CHECK( log.count == 0, "reclaimed before the unknown round trip decayed" );
+    flow_drained( &f, 1, fake_now + 1600, 0, fake_now + 1600 );
+    CHECK( log.count == 1 && !log.young, "not reclaimed after 2 x 750 + 5 ms" );
+    /* fast replies do not make it believe a short round trip: the estimate decays by
+     * time, to no less than FLOW_RTT_FLOOR_MS */
+    fake_now += 60000;
+    flow_round_trip( &f, 1, fake_now );
+    flow_round_trip( &f, 1, fake_now );
     flow_try( &f, &c[1], 100, fake_now );
+    flow_drained( &f, 1, fake_now + 2 * FLOW_RTT_FLOOR_MS, 0, fake_now + 2 * FLOW_RTT_FLOOR_MS );
+    CHECK( log.count == 1, "reclaimed sooner than 2 x the floor" );
+    flow_drained( &f, 1, fake_now + 2 * FLOW_RTT_FLOOR_MS + 5, 0, fake_now + 2 * FLOW_RTT_FLOOR_MS + 5 );
+    CHECK( log.count == 2 && !log.young, "not reclaimed at 2 x the floor + 5 ms (%d)", log.count );
+    /* a slow reply raises it at once */
+    fake_now += 1000;
+    flow_round_trip( &f, 300, fake_now );
+    flow_try( &f, &c[2], 100, fake_now );
+    fake_now += 20;
+    flow_try( &f, &c[3], 100, fake_now );
     /* not while the receive side is busy */
-    flow_drained( &f, 0, fake_now, 0, fake_now + 30 );
-    CHECK( log.count == 0, "reclaimed while receiving" );
+    flow_drained( &f, 0, fake_now + 600, 0, fake_now + 600 );
+    CHECK( log.count == 2, "reclaimed while receiving" );
     /* waiting: the old one goes, the young one stays */
-    flow_drained( &f, 1, fake_now + 10, 0, fake_now + 10 );
-    CHECK( log.count == 1 && !log.young && flow_total_held( &f, fake_now ) == 100, "reclaimed %d (%d young)", log.count,
+    flow_drained( &f, 1, fake_now + 590, 0, fake_now + 590 );
+    CHECK( log.count == 3 && !log.young && flow_total_held( &f, fake_now ) == 100, "reclaimed %d (%d young)", log.count,
            log.young );
-    flow_drained( &f, 1, fake_now + 25, 0, fake_now + 25 );
-    CHECK( log.count == 2 && !log.young && flow_total_held( &f, fake_now ) == 0, "second: %d (%d young)", log.count,
+    flow_drained( &f, 1, fake_now + 605, 0, fake_now + 605 );
+    CHECK( log.count == 4 && !log.young && flow_total_held( &f, fake_now ) == 0, "second: %d (%d young)", log.count,
            log.young );
     /* a reply after its bytes were reclaimed changes nothing */
-    flow_reply( &f, &c[0], fake_now + 30 );
+    flow_reply( &f, &c[2], fake_now + 630 );
     CHECK( flow_total_held( &f, fake_now ) == 0, "late reply held bytes" );
     flow_shutdown( &f );
 }

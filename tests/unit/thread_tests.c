@@ -195,7 +195,7 @@ static void *flow_sender_thread( void *arg )
         if (flow_reserve( &s->p->flow, &c, 100 + rnd_r( &s->seed, 900 ), flow_clock( NULL ) + 1000000, flow_clock,
                           NULL ) == FLOW_DEADLINE)
             continue;
-        flow_round_trip( &s->p->flow, rnd_r( &s->seed, 3 ) );
+        flow_round_trip( &s->p->flow, rnd_r( &s->seed, 3 ), flow_clock( NULL ) );
         if (rnd_r( &s->seed, 5 )) flow_reply( &s->p->flow, &c, flow_clock( NULL ) );
         else flow_cancel( &s->p->flow, &c );
     }
