@@ -1121,7 +1121,8 @@ static void NTAPI exiting_apc( void *context, IO_STATUS_BLOCK *iosb, ULONG reser
  * synchronous echo: Winsock keeps some memory per thread that a thread
  * which never detaches does not give back, whatever DLL sends), then
  * waits: for ever (to be terminated), or alertable (its first APC routine
- * ends it) */
+ * ends it: whichever request completes first, as completions come in any
+ * order once requests wait for room in the flow budget) */
 static DWORD CALLBACK held_thread_proc( void *arg )
 {
     struct held_thread *t = arg;
@@ -1129,7 +1130,7 @@ static DWORD CALLBACK held_thread_proc( void *arg )
 
     if (t->how == HELD_CONTROL) sync_echo( t->h, LOCALHOST, t->r[0].data, 16, 0, t->r[0].buf, sizeof(t->r[0].buf) );
     for (i = 0; i <= HELD_REQUESTS && t->how != HELD_CONTROL; i++)
-        pIcmpSendEcho2( t->h, NULL, (t->how == HELD_EXIT_IN_ROUTINE && !i) ? exiting_apc : counting_apc, &t->r[i],
+        pIcmpSendEcho2( t->h, NULL, t->how == HELD_EXIT_IN_ROUTINE ? exiting_apc : counting_apc, &t->r[i],
                         i == HELD_REQUESTS && lab ? SILENT : LOCALHOST, t->r[i].data, 16, NULL, t->r[i].buf,
                         sizeof(t->r[i].buf), 200 );
     Sleep( 100 );   /* the answers are in: their APCs listed and ours queued */
