@@ -32,7 +32,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 tools/debian-root.sh make "$release" || fail "cannot make the Debian 13 root (see above)"
 wine=$(tools/debian-root.sh wine "$release")
-in_root() { tools/debian-root.sh run "$release" env BUILD_SUFFIX="$suffix" STRESS_SCALE="${STRESS_SCALE:-2}" \
+in_root() { tools/debian-root.sh run "$release" env BUILD_SUFFIX="$suffix" STRESS_SCALE="${STRESS_SCALE:-1}" STRESS_ARCHS="${STRESS_ARCHS-x86_64}" \
     ${KIT_PAGE_CHECK:+KIT_PAGE_CHECK=$KIT_PAGE_CHECK} "$@"; }
 
 say "in $top/build-root-$release: $wine"
