@@ -140,6 +140,18 @@ same_state() {  # BEFORE: whether the state now is BEFORE's (each kept: state-N.
     cmp -s "$1" "$out/state-$states.txt"
 }
 
+# verb_in DIR VERB OUT: winetricks VERB from DIR, its output in OUT; once
+# more when Wine itself failed under winetricks before the verb ran (its
+# probe `wine cmd.exe /c echo %AppData%` came back empty: seen once in a
+# loaded CI run, one check of 46 failing on a Wine start, not on the verb)
+verb_in() {
+    (cd "$1" && wine_in winetricks "$2") > "$3" 2>&1 </dev/null
+    if grep -q "echo '%AppData%' returned empty string" "$3"; then
+        say "(winetricks: a Wine start failed under it before the verb ran; once more)"
+        (cd "$1" && wine_in winetricks "$2") > "$3" 2>&1 </dev/null
+    fi
+}
+
 # fresh LABEL [nostate]: a new prefix $out/LABEL (wine_fresh_prefix), its state saved
 fresh() {
     export WINEPREFIX=$out/$1
@@ -210,15 +222,15 @@ routes() {
             grep -q "$want" "$1/verb-noprefix.txt" && [ ! -e "$1/home/.wine/drive_c/windows/system32/iphlpapi_orig.dll" ]' "$dist" "$out" "$WINE_NS"
     mkdir -p "$out/alone" "$out/bad"
     cp "$dist/icmp_echo.verb" "$out/alone/"
-    (cd "$out/alone" && wine_in winetricks ./icmp_echo.verb) > "$out/verb-alone.txt" 2>&1 </dev/null
+    verb_in "$out/alone" ./icmp_echo.verb "$out/verb-alone.txt"
     check "verb: refused without our DLLs beside it, nothing installed" eval \
         "grep -q 'no x64/ and x32/ beside' '$out/verb-alone.txt' && same_state '$out/state-verb-before.txt'"
     cp -r "$dist/." "$out/bad/"
     printf x >> "$out/bad/x64/icmp.dll"
-    (cd "$out/bad" && wine_in winetricks ./icmp_echo.verb) > "$out/verb-bad.txt" 2>&1 </dev/null
+    verb_in "$out/bad" ./icmp_echo.verb "$out/verb-bad.txt"
     check "verb: a DLL whose SHA-256 differs: refused (winetricks asks, no answer), nothing installed" eval \
         "grep -q 'SHA256 mismatch' '$out/verb-bad.txt' && same_state '$out/state-verb-before.txt'"
-    (cd "$dist" && wine_in winetricks ./icmp_echo.verb) > "$out/verb-1.txt" 2>&1
+    verb_in "$dist" ./icmp_echo.verb "$out/verb-1.txt"
     check "verb: winetricks ./icmp_echo.verb installs" grep -q '^Executing load_icmp_echo' "$out/verb-1.txt"
     for a in x64:system32 x32:syswow64; do
         check "verb: ${a%%:*} DLLs in ${a#*:}" eval "cmp -s '$dist/${a%%:*}/iphlpapi.dll' '$WINEPREFIX/drive_c/windows/${a#*:}/iphlpapi.dll' &&
@@ -232,7 +244,7 @@ routes() {
         "grep -q '\\*iphlpapi *REG_SZ *native,builtin' '$out/state-verb-installed.txt' && grep -q '\\*icmp *REG_SZ *native,builtin' '$out/state-verb-installed.txt'"
     check "verb: logged in winetricks.log" grep -qx icmp_echo "$WINEPREFIX/winetricks.log"
     pings_ours "verb"
-    (cd "$dist" && wine_in winetricks ./icmp_echo.verb) > "$out/verb-2.txt" 2>&1
+    verb_in "$dist" ./icmp_echo.verb "$out/verb-2.txt"
     check "verb: a second run is a no-op (already installed)" eval \
         "grep -q 'icmp_echo already installed, skipping' '$out/verb-2.txt' && ! grep -q 'load_icmp_echo' '$out/verb-2.txt' && same_state '$out/state-verb-installed.txt'"
     wine_in sh "$dist/setup_icmp.sh" doctor > "$out/doctor-verb.txt" 2>&1
@@ -244,7 +256,7 @@ routes() {
     # the verb beside the tarball: from the tarball, through winetricks' cache
     mkdir -p "$out/beside"
     cp "$verb" "$(dirname "$verb")/$(basename "$dist").tar.gz" "$out/beside/"
-    wine_in winetricks "$out/beside/icmp_echo.verb" > "$out/verb-beside.txt" 2>&1
+    verb_in . "$out/beside/icmp_echo.verb" "$out/verb-beside.txt"
     check "verb beside the tarball: installs from the tarball, now in winetricks' cache" eval \
         "grep -q '^Executing load_icmp_echo' '$out/verb-beside.txt' && [ -f '$out/cache/winetricks/icmp_echo/$(basename "$dist").tar.gz' ] &&
          cmp -s '$dist/x64/iphlpapi.dll' '$WINEPREFIX/drive_c/windows/system32/iphlpapi.dll'"
