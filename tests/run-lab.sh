@@ -205,7 +205,7 @@ for arch in $ran_archs; do
     [ -n "$v6server" ] && say "(v6_*: under the ICMPv6-capable wineserver; Wine's builtin has no working Icmp6 functions)"
     [ -n "$v6server" ] || say "SKIPPED: $arch IPv6 lab scenarios: no ICMPv6-capable wineserver ($v6why)"
     results_table "$arch" ours builtin ours-unpriv builtin-unpriv
-    say "(-: Wine's builtin is not run there: privileged only, the load tests on x86_64 only)"
+    say "(-: not run there: unprivileged on ${UNPRIV_ARCHS-x86_64} only; Wine's builtin privileged only, its load tests on x86_64 only)"
     results_add "$arch" ours ours-unpriv
 
     for mode in "" -unpriv; do
