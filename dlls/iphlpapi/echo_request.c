@@ -312,6 +312,7 @@ BOOL request_dispatch_locked( struct echo_socket *sock, const struct rx_packet *
     struct icmp_packet p;
     struct icmp_result res;
     DWORD rtt;
+    ULONGLONG when_ms;
     BOOL sync, kick;
 
     sock->rx.held = FALSE;   /* (dispatched, whatever it is) */
@@ -324,8 +325,9 @@ BOOL request_dispatch_locked( struct echo_socket *sock, const struct rx_packet *
     }
     req = REQUEST_OF( entry );
     rtt = (DWORD)engine_qpc_to_ms( pkt->when.QuadPart - req->sent.QuadPart );
-    flow_reply( &engine.flow, &req->flow, engine_qpc_to_ms( pkt->when.QuadPart ) );
-    flow_round_trip( &engine.flow, rtt, engine_qpc_to_ms( pkt->when.QuadPart ) );
+    when_ms = engine_qpc_to_ms( pkt->when.QuadPart );
+    flow_reply( &engine.flow, &req->flow, when_ms );
+    flow_round_trip( &engine.flow, rtt, when_ms );
     icmp_result_from_packet( &p, rtt, &res );
     if (pkt->from->si_family == AF_INET6) res.scope_id = pkt->from->Ipv6.sin6_scope_id;
     sync = req->how == COMPLETE_WAKE;
