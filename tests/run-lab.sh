@@ -16,7 +16,8 @@
 # namespace and checked to be there before anything is sent.
 # Environment: ARCHS (default "x86_64 i386"), TESTS (default: all),
 # UNPRIV=0 to leave out the unprivileged run (UNPRIV_ARCHS, default x86_64: where it runs), BUILTIN_ARCHS
-# (default x86_64: where Wine's builtin runs), KEEP_LOGS=1, TEST_TIMEOUT (120),
+# (default x86_64: where Wine's builtin runs), KEEP_LOGS=1, TEST_TIMEOUT (120 s: a test process of
+# ours is killed after it, reported HUNG), BUILTIN_TIMEOUT (60 s, Wine's builtin: its hangs are known),
 # OURS=DIR (DIR/<arch>/iphlpapi.dll as ours: a before/after run).
 set -u
 cd "$(dirname "$0")/.."
@@ -108,14 +109,15 @@ builtin_runs() {  # ARCH LABEL TEST
 # run_tests ARCH LABEL EXE DLL OVERRIDE [ARGS]: each test in its own process;
 # $family: 4 for the IPv4 tests, 6 for the v6_* ones
 run_tests() {
-    local arch=$1 label=$2 exe=$3 dll=$4 override=$5 extra=${6:-} t log rc
+    local arch=$1 label=$2 exe=$3 dll=$4 override=$5 extra=${6:-} t log rc limit
     for t in ${TESTS:-$(wine_in wine "$exe" --list 2>/dev/null | tr -d '\r')}; do
         case $family:$t in 4:v6_*|6:[!v]*|6:v[!6]*) continue ;; esac
         builtin_runs "$arch" "$label" "$t" || continue
         log=$out/$arch-$label-$t.log
         ip -n "$WINE_NS" route flush cache    # forget path MTUs learnt by the previous test
         ip -6 -n "$WINE_NS" route flush cache
-        WINEDLLOVERRIDES=$override wine_in timeout "${TEST_TIMEOUT:-120}" wine "$exe" --dll "$dll" \
+        case $label in builtin*) limit=${BUILTIN_TIMEOUT:-60} ;; *) limit=${TEST_TIMEOUT:-120} ;; esac
+        WINEDLLOVERRIDES=$override wine_in timeout "$limit" wine "$exe" --dll "$dll" \
             --capture "$capture" $extra "$t" > "$log" 2>&1
         rc=$?
         record "$arch" "$t" "$label" "$log" $rc
