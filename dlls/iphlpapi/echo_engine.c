@@ -26,6 +26,9 @@
 #include <string.h>
 
 #include "echo_private.h"
+#include "wine/debug.h"
+
+WINE_DEFAULT_DEBUG_CHANNEL(icmp);
 
 struct echo_engine engine;
 
@@ -220,8 +223,13 @@ void engine_sample_regime( ULONGLONG now, ULONGLONG *next )
     if (idle_time( &idle ))
     {
         if (sample.at && now > sample.at)
+        {
             regime_sample( &engine.regime, sample.usable_milli, idle - min( idle, sample.idle ), spun,
                            (now - sample.at) * 10000 );
+            TRACE( "regime: %u of %u CPUs (x1000) idle or spun, backoff %u, spare %d\n",
+                   engine.regime.available_milli, engine.regime.usable_milli, engine.regime.backoff,
+                   regime_spare( &engine.regime ) );
+        }
         sample.at = now;
         sample.idle = idle;
     }

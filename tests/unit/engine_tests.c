@@ -326,6 +326,10 @@ void test_cpu_regime( void )
     CHECK( regime_spare( &r ), "two CPUs, 1.9 idle: spare" );
     regime_sample( &r, 2000, 900, 0, 1000 );
     CHECK( !regime_spare( &r ), "two CPUs, 0.9 idle (one busy elsewhere): not" );
+    regime_sample( &r, 2000, 1250, 0, 1000 );
+    CHECK( regime_spare( &r ), "two CPUs, 1.25 idle (the rest our own echoes' work, before any spin): spare" );
+    regime_sample( &r, 2000, 1050, 0, 1000 );
+    CHECK( !regime_spare( &r ), "two CPUs, 1.05 idle (one busy elsewhere, and our work): not" );
     regime_sample( &r, 2000, 700, 900, 1000 );
     CHECK( regime_spare( &r ), "0.7 idle while our callers spun 0.9: spare" );
     regime_sample( &r, 1000, 1900, 0, 1000 );

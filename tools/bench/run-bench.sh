@@ -55,16 +55,20 @@ hogs=()
 cleanup() {
     busy_stop
     [ -n "${WINE_NS:-}" ] && wine_stop
+    [ -n "$quota_mount" ] && umount "$quota_mount"
     [ -n "$quota_cg" ] && rmdir "$quota_cg" 2>/dev/null
     tools/netlab/netlab down "$lab"
 }
-quota_cg=""
+quota_cg="" quota_mount="" quota_procs=""
 [ "$(id -u)" = 0 ] || fail "the benchmark runs in the network lab and needs root"
 exe=tools/bench/x86_64-windows/icmpbench.exe
 exe32=tools/bench/i386-windows/icmpbench.exe
 [ -f "$exe" ] && [ -x tools/netlab/labtool ] || fail "not built (run make)"
 command -v ping >/dev/null || fail "Linux ping is missing (tools/install-deps.sh installs iputils-ping)"
-rm -rf "$out"
+# (a run killed before its cleanup may have left the cgroup mount: never
+# remove anything through it)
+mountpoint -q "$out/cgroup" 2>/dev/null && umount "$out/cgroup"
+rm -rf --one-file-system "$out"
 mkdir -p "$out" bench
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -87,25 +91,36 @@ busy_stop() {
     hogs=()
 }
 
-# quota_setup: a cgroup of ours whose CPU quota is one CPU (v1 or v2)
+# quota_setup: a cgroup of ours whose CPU quota is one CPU (v1 or v2);
+# its hierarchy is also bind-mounted at $out/cgroup, where the lab's
+# processes can reach it (ip netns exec mounts a sysfs of its own, without
+# /sys/fs/cgroup's mounts): quota_procs is its cgroup.procs from there
 quota_setup() {
+    local root
     if [ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ]; then
-        quota_cg=/sys/fs/cgroup/cpu/icmp-bench-$$
-        mkdir -p "$quota_cg" && echo 100000 > "$quota_cg/cpu.cfs_period_us" && echo 100000 > "$quota_cg/cpu.cfs_quota_us"
+        root=/sys/fs/cgroup/cpu
+        quota_cg=$root/icmp-bench-$$
+        mkdir -p "$quota_cg" && echo 100000 > "$quota_cg/cpu.cfs_period_us" && echo 100000 > "$quota_cg/cpu.cfs_quota_us" ||
+            return 1
     elif grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+        root=/sys/fs/cgroup
         echo +cpu > /sys/fs/cgroup/cgroup.subtree_control 2>/dev/null
-        quota_cg=/sys/fs/cgroup/icmp-bench-$$
-        mkdir -p "$quota_cg" && echo "100000 100000" > "$quota_cg/cpu.max"
+        quota_cg=$root/icmp-bench-$$
+        mkdir -p "$quota_cg" && echo "100000 100000" > "$quota_cg/cpu.max" || return 1
     else
         return 1
     fi
+    mkdir -p "$out/cgroup" && mount --bind "$root" "$out/cgroup" || return 1
+    quota_mount=$out/cgroup
+    quota_procs=$out/cgroup/icmp-bench-$$/cgroup.procs
+    [ -f "$quota_procs" ] || return 1
 }
 # regime_wrap: the command prefix that puts a process in the regime
 regime_wrap=()
 set_regime() {
     case $1 in
         pinned) regime_wrap=(taskset -c 0) ;;
-        quota)  regime_wrap=(sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$quota_cg") ;;
+        quota)  regime_wrap=(sh -c 'echo $$ > "$0" && exec "$@"' "$quota_procs") ;;
         *)      regime_wrap=() ;;
     esac
     # (the wineserver too: restarted in the regime)
