@@ -792,8 +792,9 @@ static void test_leaks( void )
     handles1 = handle_level();
     threads1 = thread_count();
     bytes1 = private_bytes();
-    trace( "%d requests: the DLL's heap blocks %ld -> %ld, handles %lu -> %lu, threads %lu -> %lu, private bytes %Iu -> %Iu\n", n, blocks, dll_heap_blocks, handles0, handles1,
-           threads0, threads1, bytes0, bytes1 );
+    trace( "%d requests: the DLL's heap blocks %ld -> %ld, handles %lu -> %lu, threads %lu -> %lu, "
+           "private bytes %Iu -> %Iu\n", n, blocks, dll_heap_blocks, handles0, handles1, threads0, threads1,
+           bytes0, bytes1 );
     ok( handles1 <= handles0 + 4, "handles grew from %lu to %lu\n", handles0, handles1 );
     ok( threads1 == threads0, "threads went from %lu to %lu\n", threads0, threads1 );
     ok( bytes1 <= bytes0 + 4 * 1024 * 1024, "private bytes grew from %Iu to %Iu\n", bytes0, bytes1 );
@@ -993,34 +994,31 @@ static struct leak_probe leak_probe( void )
 
 /* what grew from a to b, by block size (the largest totals first): whose
  * blocks they are shows in their sizes */
-static int memchr_size( const SIZE_T *v, int n, SIZE_T x )
+struct size_growth { SIZE_T size, bytes; };
+
+static int by_bytes_desc( const void *x, const void *y )
 {
-    while (n--) if (v[n] == x) return 1;
-    return 0;
+    const struct size_growth *a = x, *b = y;
+    return a->bytes < b->bytes ? 1 : a->bytes > b->bytes ? -1 : 0;
 }
 
 static void probe_report( const struct leak_probe *a, const struct leak_probe *b )
 {
-    SIZE_T done[8] = { 0 };
-    int k, i;
+    static struct size_growth grew[PROBE_SIZES];
+    int i, n = 0;
 
-    for (k = 0; k < 8; k++)
+    for (i = 0; i < b->nsizes; i++)
     {
-        SIZE_T best = 0, best_size = 0, n, m;
-        for (i = 0; i < b->nsizes; i++)
+        SIZE_T was = probe_blocks( a, b->sizes[i].size );
+        if (b->sizes[i].count > was)
         {
-            n = b->sizes[i].count;
-            m = probe_blocks( a, b->sizes[i].size );
-            if (n > m && (n - m) * b->sizes[i].size > best && !memchr_size( done, k, b->sizes[i].size ))
-            {
-                best = (n - m) * b->sizes[i].size;
-                best_size = b->sizes[i].size;
-            }
+            grew[n].size = b->sizes[i].size;
+            grew[n++].bytes = (b->sizes[i].count - was) * b->sizes[i].size;
         }
-        if (!best) break;
-        done[k] = best_size;
-        trace( "  +%Iu blocks of %Iu bytes\n", best / best_size, best_size );
     }
+    qsort( grew, n, sizeof(*grew), by_bytes_desc );
+    for (i = 0; i < n && i < 8; i++)
+        trace( "  +%Iu blocks of %Iu bytes\n", grew[i].bytes / grew[i].size, grew[i].size );
 }
 
 /* whether a phase of n threads left more than a control phase of as many

@@ -93,7 +93,6 @@ export WINE_NS=$lab-client
 table=$out/table.txt
 : > "$table"
 
-# Wine's builtin runs the scenarios privileged only (x86_64 and i386), and
 # Wine's builtin, for the side-by-side: privileged on x86_64 only
 # (BUILTIN_ARCHS): its C is the same in both builds, it fails alike on
 # both, and make check must stay in CI's time ("-" in the tables). Ours
