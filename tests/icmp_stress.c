@@ -1380,6 +1380,55 @@ static void test_send_after_completion( void )
     ok( code == 0, "child: exit code %#lx (100: heap corrupt; else requests not answered)\n", code );
 }
 
+/* ---- a reply that came in time, read late ----
+ *
+ * A synchronous caller whose thread ran late (the test hook send_delay=40
+ * pauses it after each send, past a 16 ms deadline; no CPU to spare: it
+ * receives for itself; rx_grace keeps the receive thread, late too, from
+ * reading for it) still gets the reply that was queued by its
+ * deadline: Timeout 0 to a loopback address succeeds, as on Windows
+ * (BEHAVIOR.md: never IP_REQ_TIMED_OUT), whatever the machine's load. An
+ * unanswered one (the lab's silent address) still times out at once. */
+static int child_late_reply( void )
+{
+    static const DWORD timeouts[] = { 0, 1, 10 };
+    BYTE data[16], buf[sizeof(ICMP_ECHO_REPLY) + 16 + 8];
+    HANDLE h = pIcmpCreateFile();
+    int i, good = 0, n = 0, bad = 0;
+    DWORD ret, start, took;
+
+    for (i = 0; i < 15; i++, n++)
+    {
+        fill_payload( data, sizeof(data), i );
+        ret = pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), NULL, buf, sizeof(buf), timeouts[i % 3] );
+        if (ret == 1 && reply_is( buf, data, sizeof(data) )) good++;
+        else printf( "child: Timeout %lu: returned %lu, error %lu\n", timeouts[i % 3], ret, GetLastError() );
+    }
+    if (lab)
+    {
+        start = GetTickCount();
+        SetLastError( 0xdeadbeef );
+        ret = pIcmpSendEcho( h, SILENT, data, sizeof(data), NULL, buf, sizeof(buf), 0 );
+        took = GetTickCount() - start;
+        if (ret || GetLastError() != IP_REQ_TIMED_OUT || took > 2000)
+        {
+            printf( "child: silent, Timeout 0: returned %lu, error %lu after %lu ms\n", ret, GetLastError(), took );
+            bad++;
+        }
+    }
+    pIcmpCloseHandle( h );
+    printf( "child: %d of %d late replies taken\n", good, n );
+    return (n - good) + bad;
+}
+
+static void test_late_reply( void )
+{
+    DWORD code = 99, ret = run_child_env( "--child-late-reply", "ICMP_ECHO_TEST_FAULTS=busy,send_delay=40,rx_grace=60000", 60000, &code );
+
+    ok( ret == WAIT_OBJECT_0, "child did not end: %lu\n", ret );
+    ok( code == 0, "%lu late loopback replies lost (or the silent one answered; exit code %lu)\n", code, code );
+}
+
 /* ---- a thread terminated inside a synchronous call ----
  *
  * A thread that dies while it waits in IcmpSendEcho (TerminateThread: on
@@ -1619,6 +1668,7 @@ static const struct winetest_entry tests[] =
 {
     { "threads_shared_handle", test_threads_shared_handle },
     { "send_after_completion", test_send_after_completion },
+    { "late_reply", test_late_reply },
     { "terminated_leader", test_terminated_leader },
     { "terminated_follower", test_terminated_follower },
     { "terminated_spare", test_terminated_spare },
@@ -1647,7 +1697,7 @@ int main( int argc, char **argv )
 {
     const char *only = NULL;
     struct target_dll t;
-    int i, child_exit = 0, child_iso = 0, child_fail = 0, child_cycles = 0, child_race = 0, child_send = 0;
+    int i, child_exit = 0, child_iso = 0, child_fail = 0, child_cycles = 0, child_race = 0, child_send = 0, child_late = 0;
     static char path[MAX_PATH];
 
     GetModuleFileNameA( NULL, path, sizeof(path) );
@@ -1663,6 +1713,7 @@ int main( int argc, char **argv )
         else if (!strcmp( argv[i], "--child-load-cycles" )) child_cycles = 1;
         else if (!strcmp( argv[i], "--child-apc-exit-race" )) child_race = 1;
         else if (!strcmp( argv[i], "--child-send-after-completion" )) child_send = 1;
+        else if (!strcmp( argv[i], "--child-late-reply" )) child_late = 1;
         else if (!strcmp( argv[i], "--list" ))
         {
             for (i = 0; i < (int)ARRAY_SIZE(tests); i++) printf( "%s\n", tests[i].name );
@@ -1672,7 +1723,7 @@ int main( int argc, char **argv )
     }
     if (child_cycles) return child_load_cycles();   /* before the DLL is loaded */
     if (!target_load( dll_arg, &t )) return 2;
-    if (!child_exit && !child_iso && !child_fail && !child_race && !child_send) target_describe( &t, stdout );
+    if (!child_exit && !child_iso && !child_fail && !child_race && !child_send && !child_late) target_describe( &t, stdout );
     if (!load_icmp_exports( NULL, t.module )) return 2;
     heap_counted = dll_heap_hook( t.module );
     if (child_exit) return child_exit_pending();
@@ -1680,5 +1731,6 @@ int main( int argc, char **argv )
     if (child_fail) return child_failing_receives();
     if (child_race) return child_apc_exit_race();
     if (child_send) return child_send_after_completion();
+    if (child_late) return child_late_reply();
     return winetest_main( argc, argv, tests, ARRAY_SIZE(tests), only );
 }

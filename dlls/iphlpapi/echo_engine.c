@@ -245,6 +245,9 @@ void engine_sample_regime( ULONGLONG now, ULONGLONG *next )
  *   send_delay=MS a sleep after each send, the socket still held (the
  *                 window in which the request completes and its socket
  *                 could be closed under the sender);
+ *   rx_grace=MS   the receive thread takes a socket left alone after MS
+ *                 (RX_GRACE_MS): a long one keeps it away (a receive
+ *                 thread that runs late);
  *   busy, spare   the regime is forced: no CPU to spare (callers lead),
  *                 or one to spare (they follow and spin);
  *   jitter=SEED   at every hand-off point (enum jitter_point) a random

@@ -49,7 +49,6 @@
 WINE_DEFAULT_DEBUG_CHANNEL(icmp);
 
 #define RECEIVE_BATCH   64       /* packets read from one socket before the deadlines' turn */
-#define RX_GRACE_MS     20       /* a socket nobody receives on is taken after this (other programs' packets) */
 
 /* Reads what the socket has, leaving a receive posted (or the socket to a
  * synchronous caller); TRUE if it may have more. */
@@ -113,7 +112,7 @@ static unsigned int loop_sockets( struct echo_socket ***socks, unsigned int *cap
     for (elem = engine.sockets.next; elem != &engine.sockets && count < *capacity; elem = elem->next)
     {
         struct echo_socket *sock = ECHO_LIST_ENTRY( elem, struct echo_socket, entry );
-        if (rx_thread_takes( &sock->rx.h, now, RX_GRACE_MS, next )) (*socks)[count++] = sock;
+        if (rx_thread_takes( &sock->rx.h, now, engine.rx_grace_ms, next )) (*socks)[count++] = sock;
     }
     echo_list_move_tail( deliver, &engine.deliver );
     LeaveCriticalSection( &engine.cs );

@@ -101,6 +101,7 @@ static DWORD start_now( void )
     engine.fail_receives = engine_test_fault( "recv" );
     engine.apc_delay_ms = engine_test_value( "apc_delay", 0 );
     engine.send_delay_ms = engine_test_value( "send_delay", 0 );
+    engine.rx_grace_ms = engine_test_value( "rx_grace", RX_GRACE_MS );
     engine.jitter_seed = engine_test_value( "jitter", 0 );
     engine.regime_forced = engine_test_fault( "busy" ) ? 1 : engine_test_fault( "spare" ) ? 2 : 0;
     if (engine.jitter_seed) TRACE( "test hook: jitter, seed %lu\n", engine.jitter_seed );

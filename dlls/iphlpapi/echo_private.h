@@ -108,6 +108,8 @@
 #define ECHO_RX_BUFFER      (65536 + 64)
 #define ECHO_RCVBUF         (1 << 20)   /* SO_RCVBUF asked for (ICMP_ECHO_SO_RCVBUF overrides it) */
 #define ECHO_MIN_TIMEOUT    16          /* ms: shorter timeouts wait this long (echo_request.c) */
+#define RX_GRACE_MS         20          /* ms: the receive thread takes a socket left alone this long (echo_loop.c) */
+#define ECHO_LATE_READS     64          /* packets a leader reads after its deadline, at most (echo_request.c) */
 
 struct echo_socket;
 
@@ -262,6 +264,7 @@ struct echo_engine
     BOOL fail_receives;                     /* test hook: every receive fails (ICMP_ECHO_TEST_FAULTS=recv) */
     DWORD send_delay_ms;                    /* test hook: widens the window after a send (send_delay=MS) */
     DWORD apc_delay_ms;                     /* test hook: ... before NtQueueApcThread (apc_delay=MS) */
+    DWORD rx_grace_ms;                      /* a socket nobody receives on is taken after this (echo_loop.c) */
     DWORD jitter_seed;                      /* test hook: random yields at every hand-off (jitter=SEED) */
     int regime_forced;                      /* test hook: 1 busy, 2 spare */
     LONG jitter_count;
@@ -316,6 +319,8 @@ void receive_free( struct echo_socket *sock );
 enum rx_result receive_thread_one( struct echo_socket *sock, struct rx_packet *pkt );
 enum rx_result receive_lead_one( struct echo_socket *sock, DWORD timeout, struct rx_packet *pkt );
 enum rx_result receive_lead_finish( struct echo_socket *sock, struct rx_packet *pkt );
+enum rx_result receive_lead_late( struct echo_socket *sock, ULONGLONG deadline, struct rx_packet *pkt );
+ULONGLONG receive_read_to_locked( const struct echo_socket *sock );
 void receive_cancel( struct echo_socket *sock );
 void receive_publish( ULONGLONG now );
 

@@ -224,6 +224,41 @@ enum rx_result receive_lead_one( struct echo_socket *sock, DWORD timeout, struct
     return reap( sock, pkt, FALSE );
 }
 
+/* A leader whose deadline passed reads what was queued by then before it
+ * gives up (rx_handoff.h: a reply that came in time counts, however late
+ * this thread ran). A receive posted before the deadline completes only
+ * when this thread runs in Wine: it is cancelled and reaped, and one is
+ * posted again, which a queued packet completes at once. RX_EMPTY: that
+ * one found nothing (read_to is past the deadline now), and stays posted. */
+enum rx_result receive_lead_late( struct echo_socket *sock, ULONGLONG deadline, struct rx_packet *pkt )
+{
+    struct echo_rx *rx = &sock->rx;
+    enum rx_result r;
+    int err;
+
+    if (rx->held) return held_packet( sock, pkt );
+    if (rx->posted && (rx->posted_event != rx->lead_event || rx->posted_at < deadline) &&
+        (r = adopt( sock, pkt )) != RX_EMPTY)
+        return r;
+    if (!rx->posted && (err = post( sock, rx->lead_event )))
+    {
+        WSASetLastError( err );
+        return received( sock, 1, 0, pkt );
+    }
+    if (!HasOverlappedIoCompleted( &rx->ov ))
+    {
+        if (!rx->blocked) set_blocked( sock, TRUE, rx->posted_at );
+        return RX_EMPTY;
+    }
+    return reap( sock, pkt, FALSE );
+}
+
+/* When the socket's queue was last found empty (under engine.cs). */
+ULONGLONG receive_read_to_locked( const struct echo_socket *sock )
+{
+    return sock->rx.empty_at;
+}
+
 /* A leader that stops: its posted receive, if any, cancelled and reaped
  * (a packet it got meanwhile is returned); nothing is posted after. */
 enum rx_result receive_lead_finish( struct echo_socket *sock, struct rx_packet *pkt )

@@ -59,7 +59,11 @@
  * Windows' default timer tick) wait that long: Windows accepts Timeout 0
  * and a loopback echo then succeeds (Wine's iphlpapi tests, checked on
  * Windows), and .NET documents that with very small timeouts a reply can
- * still be received after Timeout has passed. A synchronous caller waits
+ * still be received after Timeout has passed. A reply that came by the
+ * deadline counts however late the caller's thread ran: a synchronous
+ * caller reads what its socket had queued before it expires (request_lead,
+ * rx_wait_step), so that Timeout 0 to loopback succeeds on a loaded
+ * machine too (stress late_reply). A synchronous caller waits
  * for room in the flow budget within its Timeout, and times out as if
  * unanswered when none comes.
  *
@@ -591,12 +595,16 @@ static void request_spin( struct echo_request *req )
 /* The leader receives on its socket, dispatching whatever comes, for
  * anyone, until its own request completed, its deadline passed or the
  * receive failed; then it ends the lead (rx_lead_end) in the same step as
- * its last dispatch. Called and returning without engine.cs. */
+ * its last dispatch. Its deadline passed, it first reads what the socket
+ * had queued by then (ECHO_LATE_READS packets at most; a reply that came
+ * in time counts however late this thread ran: rx_handoff.h). Called and
+ * returning without engine.cs. */
 static void request_lead( struct echo_request *req )
 {
     struct echo_socket *sock = req->sock;
     struct rx_packet pkt;
-    BOOL end = FALSE;
+    unsigned int late_reads = 0;
+    BOOL end = FALSE, late = FALSE;
 
     while (!end)
     {
@@ -607,13 +615,28 @@ static void request_lead( struct echo_request *req )
         enum rx_result r;
 
         engine_jitter( JITTER_LEAD );
+        if (late) r = receive_lead_late( sock, req->deadline, &pkt );
         /* (over: its receive, if one is posted, is cancelled; a packet it got is dispatched) */
-        if (over) r = receive_lead_finish( sock, &pkt );
+        else if (over) r = receive_lead_finish( sock, &pkt );
         else r = receive_lead_one( sock, (DWORD)min( req->deadline - now, 0x7fffffff ), &pkt );
         request_after_init( &after );
         EnterCriticalSection( &engine.cs );
-        if (r == RX_PACKET) request_dispatch_locked( sock, &pkt, &engine.deliver, &after );
-        if (over || r == RX_FAILED || (req->waiter.done && !sock->rx.posted))
+        if (r == RX_PACKET)
+        {
+            if (late) TRACE( "seq %u: read a packet after its deadline\n", req->seq );
+            request_dispatch_locked( sock, &pkt, &engine.deliver, &after );
+        }
+        /* (its deadline passed, its request not done, the socket not read past it: it reads on,
+         * once; when a late read found nothing or failed, or it is done, its receive is cancelled next) */
+        if (!late && over && !req->waiter.done && r != RX_FAILED && late_reads < ECHO_LATE_READS &&
+            receive_read_to_locked( sock ) < req->deadline)
+            late = TRUE;
+        else if (late)
+        {
+            if (r != RX_PACKET || req->waiter.done || ++late_reads >= ECHO_LATE_READS)
+                late = FALSE, late_reads = ECHO_LATE_READS;
+        }
+        else if (over || r == RX_FAILED || (req->waiter.done && !sock->rx.posted))
         {
             rx_lead_end( &sock->rx.h, &req->waiter, engine_now_ms(), &wake );
             request_wake_locked( &wake );
@@ -639,7 +662,7 @@ static void request_wait( struct echo_request *req )
         struct icmp_result res;
         ULONGLONG now = engine_now_ms(), until;
 
-        switch (rx_wait_step( rx, &req->waiter, now, req->deadline, &until, &wake ))
+        switch (rx_wait_step( rx, &req->waiter, now, req->deadline, receive_read_to_locked( req->sock ), &until, &wake ))
         {
         case RX_STEP_DONE:
             rx_wait_end( rx, &req->waiter );

@@ -50,7 +50,7 @@ void rx_waiter_init( struct rx_waiter *w, int follow_only )
 {
     echo_list_init( &w->entry );
     w->place = RXW_OUT;
-    w->done = w->gone = w->spun = 0;
+    w->done = w->gone = w->spun = w->late = 0;
     w->follow_only = follow_only != 0;
 }
 
@@ -88,11 +88,26 @@ void rx_wait_begin( struct rx_handoff *rx, struct rx_waiter *w )
     follow( rx, w );
 }
 
+static enum rx_step lead( struct rx_handoff *rx, struct rx_waiter *w )
+{
+    unfollow( rx, w );
+    w->place = RXW_LEADING;
+    rx->owner = RX_LEADER;
+    rx->leader = w;
+    return RX_STEP_LEAD;
+}
+
 enum rx_step rx_wait_step( struct rx_handoff *rx, struct rx_waiter *w, uint64_t now, uint64_t deadline,
-                           uint64_t *until, struct rx_wake *wake )
+                           uint64_t read_to, uint64_t *until, struct rx_wake *wake )
 {
     if (w->done) return RX_STEP_DONE;
-    if (now >= deadline) return RX_STEP_EXPIRE;
+    if (now >= deadline)
+    {
+        if (read_to >= deadline || w->late || w->follow_only || rx->owner != RX_NONE || now < rx->retry_at)
+            return RX_STEP_EXPIRE;
+        w->late = 1;
+        return lead( rx, w );
+    }
     *until = deadline;
     if (w->follow_only)
     {
@@ -111,14 +126,7 @@ enum rx_step rx_wait_step( struct rx_handoff *rx, struct rx_waiter *w, uint64_t 
     }
     if (rx->owner == RX_NONE)
     {
-        if (now >= rx->retry_at)
-        {
-            unfollow( rx, w );
-            w->place = RXW_LEADING;
-            rx->owner = RX_LEADER;
-            rx->leader = w;
-            return RX_STEP_LEAD;
-        }
+        if (now >= rx->retry_at) return lead( rx, w );
         if (rx->retry_at < *until) *until = rx->retry_at;
     }
     return RX_STEP_SLEEP;

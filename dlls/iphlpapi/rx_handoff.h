@@ -86,6 +86,7 @@ struct rx_waiter
     uint8_t gone;               /* its thread died */
     uint8_t follow_only;        /* never leads */
     uint8_t spun;               /* (follow-only) it spun once for its reply */
+    uint8_t late;               /* it led once after its deadline (below) */
 };
 
 struct rx_handoff
@@ -123,9 +124,17 @@ void rx_waiter_init( struct rx_waiter *w, int follow_only );
 
 /* A synchronous caller's request is registered: it waits (a follower). */
 void rx_wait_begin( struct rx_handoff *rx, struct rx_waiter *w );
-/* What the waiting caller does next; *until: how long it may sleep. */
+/* What the waiting caller does next; *until: how long it may sleep.
+ * read_to: the socket's queue was found empty at that time (a receive
+ * posted then found nothing). A reply that came by the deadline counts,
+ * however late a receiver runs: a caller whose deadline passed with its
+ * socket not read past it, and nobody receiving on it, leads once more
+ * (request_lead reads what is queued, then gives up); else it expires.
+ * (A follow-only caller never leads: the receive thread, which has a CPU,
+ * reads for it; another leader or the receive thread receiving is
+ * reading already.) */
 enum rx_step rx_wait_step( struct rx_handoff *rx, struct rx_waiter *w, uint64_t now, uint64_t deadline,
-                           uint64_t *until, struct rx_wake *wake );
+                           uint64_t read_to, uint64_t *until, struct rx_wake *wake );
 /* The leader stops receiving (its request completed, its deadline passed
  * or its receive failed); it follows again if its request is not done. */
 void rx_lead_end( struct rx_handoff *rx, struct rx_waiter *w, uint64_t now, struct rx_wake *wake );

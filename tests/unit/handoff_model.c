@@ -262,7 +262,7 @@ static int step_sync( int i )
         return 1;
     case S_WAIT:       /* request_wait: one pass of its loop under engine.cs */
         rx_wait_begin( &m.rx, &m.w[i] );
-        switch (rx_wait_step( &m.rx, &m.w[i], 0, UINT64_MAX, &until, &wake ))
+        switch (rx_wait_step( &m.rx, &m.w[i], 0, UINT64_MAX, 0, &until, &wake ))
         {
         case RX_STEP_DONE:
             rx_wait_end( &m.rx, &m.w[i] );
@@ -840,4 +840,63 @@ done:
     free( seen.color );
     free( seen.path );
     free( seen.roots );
+}
+
+/* A deadline that passed with the socket not read past it (rx_wait_step's
+ * late lead): the caller leads once more when nobody receives on the
+ * socket, and expires in every other case; the socket is handed on as
+ * after any lead. (Not part of the model above, which has no deadlines.) */
+void test_handoff_late( void )
+{
+    struct rx_handoff rx;
+    struct rx_waiter w, w2, fo;
+    struct rx_wake wake = { 0 };
+    uint64_t until = 0, next = ~(uint64_t)0;
+    const char *why;
+
+    /* nobody receives, not read past the deadline (100): it leads, once */
+    rx_init( &rx, 0 );
+    rx_waiter_init( &w, 0 );
+    rx_waiter_init( &w2, 0 );
+    rx_wait_begin( &rx, &w );
+    rx_wait_begin( &rx, &w2 );
+    CHECK( rx_wait_step( &rx, &w, 100, 100, 99, &until, &wake ) == RX_STEP_LEAD, "late: not led" );
+    CHECK( rx.owner == RX_LEADER && rx.leader == &w && w.place == RXW_LEADING, "late: not the leader" );
+    why = rx_check( &rx );
+    CHECK( !why, "late lead: %s", why ? why : "" );
+    /* while it leads, another late caller expires (someone reads) */
+    CHECK( rx_wait_step( &rx, &w2, 100, 100, 99, &until, &wake ) == RX_STEP_EXPIRE, "late: second caller led too" );
+    /* it found nothing: it ends its lead (the next follower is woken, as after any lead) and expires */
+    rx_lead_end( &rx, &w, 101, &wake );
+    CHECK( rx.owner == RX_NONE && wake.waiter == &w2, "late: the socket not handed on (%p)", (void *)wake.waiter );
+    CHECK( rx_wait_step( &rx, &w, 101, 100, 99, &until, &wake ) == RX_STEP_EXPIRE, "late: led twice" );
+    why = rx_check( &rx );
+    CHECK( !why, "late end: %s", why ? why : "" );
+
+    /* read past the deadline already: it expires at once */
+    rx_init( &rx, 0 );
+    rx_waiter_init( &w, 0 );
+    rx_wait_begin( &rx, &w );
+    CHECK( rx_wait_step( &rx, &w, 100, 100, 100, &until, &wake ) == RX_STEP_EXPIRE, "read past it: led" );
+
+    /* a follow-only caller never leads; the receive thread reads for it */
+    rx_init( &rx, 0 );
+    rx_waiter_init( &fo, 1 );
+    rx_wait_begin( &rx, &fo );
+    CHECK( rx_wait_step( &rx, &fo, 100, 100, 0, &until, &wake ) == RX_STEP_EXPIRE, "follow-only: led" );
+
+    /* the receive thread receives on it: it expires */
+    rx_init( &rx, 0 );
+    rx_waiter_init( &w, 0 );
+    rx_async_begin( &rx );
+    CHECK( rx_thread_takes( &rx, 50, 20, &next ), "the thread did not take it" );
+    rx_wait_begin( &rx, &w );
+    CHECK( rx_wait_step( &rx, &w, 100, 100, 0, &until, &wake ) == RX_STEP_EXPIRE, "thread receives: led" );
+
+    /* its receive failed a moment ago: nobody leads before retry_at, it expires */
+    rx_init( &rx, 0 );
+    rx_waiter_init( &w, 0 );
+    rx_receive_failed( &rx, 200 );
+    rx_wait_begin( &rx, &w );
+    CHECK( rx_wait_step( &rx, &w, 100, 100, 0, &until, &wake ) == RX_STEP_EXPIRE, "retry: led" );
 }
