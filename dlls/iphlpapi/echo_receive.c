@@ -226,20 +226,18 @@ enum rx_result receive_lead_one( struct echo_socket *sock, DWORD timeout, struct
 
 /* A leader whose deadline passed reads what was queued by then before it
  * gives up (rx_handoff.h: a reply that came in time counts, however late
- * this thread ran). A receive posted before the deadline completes only
- * when this thread runs in Wine: it is cancelled and reaped, and one is
- * posted again, which a queued packet completes at once. RX_EMPTY: that
- * one found nothing (read_to is past the deadline now), and stays posted. */
-enum rx_result receive_lead_late( struct echo_socket *sock, ULONGLONG deadline, struct rx_packet *pkt )
+ * this thread ran). Its receive posted before the deadline (which Wine
+ * completes only when this thread runs) was cancelled and reaped
+ * (receive_lead_finish); one posted now finds a queued packet at once.
+ * RX_EMPTY: it found nothing (empty_at is past the deadline now), and
+ * stays posted. */
+enum rx_result receive_lead_late( struct echo_socket *sock, struct rx_packet *pkt )
 {
     struct echo_rx *rx = &sock->rx;
-    enum rx_result r;
     int err;
 
     if (rx->held) return held_packet( sock, pkt );
-    if (rx->posted && (rx->posted_event != rx->lead_event || rx->posted_at < deadline) &&
-        (r = adopt( sock, pkt )) != RX_EMPTY)
-        return r;
+    if (rx->posted && rx->posted_event != rx->lead_event) return adopt( sock, pkt );
     if (!rx->posted && (err = post( sock, rx->lead_event )))
     {
         WSASetLastError( err );

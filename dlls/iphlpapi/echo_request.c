@@ -615,7 +615,7 @@ static void request_lead( struct echo_request *req )
         enum rx_result r;
 
         engine_jitter( JITTER_LEAD );
-        if (late) r = receive_lead_late( sock, req->deadline, &pkt );
+        if (late) r = receive_lead_late( sock, &pkt );
         /* (over: its receive, if one is posted, is cancelled; a packet it got is dispatched) */
         else if (over) r = receive_lead_finish( sock, &pkt );
         else r = receive_lead_one( sock, (DWORD)min( req->deadline - now, 0x7fffffff ), &pkt );
@@ -675,6 +675,14 @@ static void request_wait( struct echo_request *req )
                 TRACE( "seq %u timed out\n", req->seq );
                 result_status( &res, IP_REQ_TIMED_OUT );
                 complete_locked( req, &res, NULL );   /* (its caller holds a reference: never the last) */
+            }
+            /* (nobody received on its socket: it was handed on) */
+            request_wake_locked( &wake );
+            if (wake.thread)
+            {
+                LeaveCriticalSection( &engine.cs );
+                engine_wake();
+                EnterCriticalSection( &engine.cs );
             }
             continue;
         case RX_STEP_LEAD:

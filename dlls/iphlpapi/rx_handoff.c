@@ -28,7 +28,8 @@
  *   2 the socket a dead waiter led is left without waking anyone
  *   3 the receive thread takes a socket it is asked to take only after its grace period
  *   4 a stale request to the receive thread stays, so a new one is not made
- *   5 a leader that ends wakes nobody */
+ *   5 a leader that ends wakes nobody
+ *   6 a caller that expires with nobody receiving hands the socket on to nobody */
 #ifdef RX_HANDOFF_MUTANT
 #define MUTANT( n ) (RX_HANDOFF_MUTANT == (n))
 #else
@@ -104,7 +105,15 @@ enum rx_step rx_wait_step( struct rx_handoff *rx, struct rx_waiter *w, uint64_t 
     if (now >= deadline)
     {
         if (read_to >= deadline || w->late || w->follow_only || rx->owner != RX_NONE || now < rx->retry_at)
+        {
+            /* (the wake it may have been given was the socket's: given on) */
+            if (rx->owner == RX_NONE && w->place == RXW_FOLLOWING && !MUTANT( 6 ))
+            {
+                unfollow( rx, w );
+                hand_on( rx, wake );
+            }
             return RX_STEP_EXPIRE;
+        }
         w->late = 1;
         return lead( rx, w );
     }

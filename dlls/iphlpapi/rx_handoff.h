@@ -132,7 +132,9 @@ void rx_wait_begin( struct rx_handoff *rx, struct rx_waiter *w );
  * (request_lead reads what is queued, then gives up); else it expires.
  * (A follow-only caller never leads: the receive thread, which has a CPU,
  * reads for it; another leader or the receive thread receiving is
- * reading already.) */
+ * reading already.) One that expires with nobody receiving hands the
+ * socket on (wake), as a leader that ends does: the wake that made it
+ * step may have been the socket's. */
 enum rx_step rx_wait_step( struct rx_handoff *rx, struct rx_waiter *w, uint64_t now, uint64_t deadline,
                            uint64_t read_to, uint64_t *until, struct rx_wake *wake );
 /* The leader stops receiving (its request completed, its deadline passed

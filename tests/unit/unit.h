@@ -56,6 +56,7 @@ void test_flow_stuck( void );
 void test_flow_large( void );
 /* handoff_model.c: the receive hand-off under every interleaving */
 void test_handoff_model( void );
+void test_handoff_deadlines( void );
 void test_handoff_late( void );
 /* thread_tests.c: the same where threads meet (also built with ThreadSanitizer) */
 void test_threads_pending( void );

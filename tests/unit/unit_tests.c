@@ -75,6 +75,7 @@ tests[] =
     { "apc_list", test_apc_list },
     { "cpu_regime", test_cpu_regime },
     { "handoff_model", test_handoff_model },
+    { "handoff_deadlines", test_handoff_deadlines },
     { "handoff_late", test_handoff_late },
     { "threads_pending", test_threads_pending },
     { "threads_flow", test_threads_flow },
