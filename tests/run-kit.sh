@@ -174,11 +174,11 @@ if [ $hung_ours = 0 ] && ! diff -q "$out/known.txt" "$out/differences-compared.t
     changed_tests > "$out/changed.txt"
     while read -r a t; do
         if rerun_builtin "$a" "$t"; then
-            say "NOTE: $a: test $t differed from the known differences on the builtin's side only, and not on a second run of the builtin: not compared (first run: $(ls "$results"/*-$a-system-$t.log))"
-            cp "$(ls "$results"/*-$a-system-$t.log)" "$out/rerun/$a-system-$t.first.log" 2>/dev/null
-            grep -v "^$a ! $t | " "$out/known.txt" > "$out/known.tmp"; mv "$out/known.tmp" "$out/known.txt"
-            grep -v "^$a ! $t | " "$out/differences-compared.txt" > "$out/known.tmp"
-            mv "$out/known.tmp" "$out/differences-compared.txt"
+            cp "$results"/*-$a-system-$t.log "$out/rerun/$a-system-$t.first.log" 2>/dev/null
+            say "NOTE: $a: test $t differed from the known differences on the builtin's side only, and not on a second run of the builtin: not compared (first run: $out/rerun/$a-system-$t.first.log)"
+            for f in known differences-compared; do
+                grep -v "^$a ! $t | " "$out/$f.txt" > "$out/$f.tmp"; mv "$out/$f.tmp" "$out/$f.txt"
+            done
         fi
     done < "$out/changed.txt"
     wine_cleanup
@@ -192,7 +192,7 @@ say "run-kit: the differences between ours and the builtin changed (- known, + n
 grep '^[-+][^-+]' "$out/differences.diff" | head -n 40
 # which side changed: each such test's rows (both outcomes, the values seen)
 # and both runs' failure lines, so that a CI log alone tells whose it was
-grep '^[-+][^-+]' "$out/differences.diff" | sed 's/^[-+]\([^ ]*\) ! \(.*\) | .*/\1 \2/' | sort -u | head -n 5 |
+changed_tests | head -n 5 |
 while read -r a t; do
     say "-- $a $t: the rows that differ now ([1] ours, [2] builtin) --"
     awk -v t="== $t ==" '$0 == t { on = 1; next } /^== / { on = 0 } on && NF' "$out/compare-$a.txt" | head -n 12

@@ -319,7 +319,6 @@ void receive_free( struct echo_socket *sock );
 enum rx_result receive_thread_one( struct echo_socket *sock, struct rx_packet *pkt );
 enum rx_result receive_lead_one( struct echo_socket *sock, DWORD timeout, struct rx_packet *pkt );
 enum rx_result receive_lead_finish( struct echo_socket *sock, struct rx_packet *pkt );
-enum rx_result receive_lead_late( struct echo_socket *sock, struct rx_packet *pkt );
 ULONGLONG receive_read_to_locked( const struct echo_socket *sock );
 void receive_cancel( struct echo_socket *sock );
 void receive_publish( ULONGLONG now );

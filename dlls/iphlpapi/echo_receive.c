@@ -201,7 +201,11 @@ enum rx_result receive_thread_one( struct echo_socket *sock, struct rx_packet *p
 }
 
 /* A leader: waits up to timeout ms for a packet (RX_TIMEOUT: its receive
- * stays posted); a receive a dead leader left is taken over. */
+ * stays posted); a receive a dead leader left is taken over. Timeout 0: a
+ * leader past its deadline reads what was queued by then (request_lead):
+ * its earlier receive was cancelled and reaped (receive_lead_finish), and
+ * one posted now finds a queued packet at once; RX_TIMEOUT when it found
+ * nothing (empty_at is then past the deadline). */
 enum rx_result receive_lead_one( struct echo_socket *sock, DWORD timeout, struct rx_packet *pkt )
 {
     struct echo_rx *rx = &sock->rx;
@@ -217,36 +221,9 @@ enum rx_result receive_lead_one( struct echo_socket *sock, DWORD timeout, struct
     if (!HasOverlappedIoCompleted( &rx->ov ))
     {
         if (!rx->blocked) set_blocked( sock, TRUE, rx->posted_at );
-        if (WaitForSingleObject( rx->lead_event, timeout ) == WAIT_TIMEOUT) return RX_TIMEOUT;
+        if (!timeout || WaitForSingleObject( rx->lead_event, timeout ) == WAIT_TIMEOUT) return RX_TIMEOUT;
         /* (woken with nothing: its request completed through another socket) */
         if (!HasOverlappedIoCompleted( &rx->ov )) return RX_TIMEOUT;
-    }
-    return reap( sock, pkt, FALSE );
-}
-
-/* A leader whose deadline passed reads what was queued by then before it
- * gives up (rx_handoff.h: a reply that came in time counts, however late
- * this thread ran). Its receive posted before the deadline (which Wine
- * completes only when this thread runs) was cancelled and reaped
- * (receive_lead_finish); one posted now finds a queued packet at once.
- * RX_EMPTY: it found nothing (empty_at is past the deadline now), and
- * stays posted. */
-enum rx_result receive_lead_late( struct echo_socket *sock, struct rx_packet *pkt )
-{
-    struct echo_rx *rx = &sock->rx;
-    int err;
-
-    if (rx->held) return held_packet( sock, pkt );
-    if (rx->posted && rx->posted_event != rx->lead_event) return adopt( sock, pkt );
-    if (!rx->posted && (err = post( sock, rx->lead_event )))
-    {
-        WSASetLastError( err );
-        return received( sock, 1, 0, pkt );
-    }
-    if (!HasOverlappedIoCompleted( &rx->ov ))
-    {
-        if (!rx->blocked) set_blocked( sock, TRUE, rx->posted_at );
-        return RX_EMPTY;
     }
     return reap( sock, pkt, FALSE );
 }

@@ -615,7 +615,7 @@ static void request_lead( struct echo_request *req )
         enum rx_result r;
 
         engine_jitter( JITTER_LEAD );
-        if (late) r = receive_lead_late( sock, &pkt );
+        if (late) r = receive_lead_one( sock, 0, &pkt );   /* (what is queued, without waiting) */
         /* (over: its receive, if one is posted, is cancelled; a packet it got is dispatched) */
         else if (over) r = receive_lead_finish( sock, &pkt );
         else r = receive_lead_one( sock, (DWORD)min( req->deadline - now, 0x7fffffff ), &pkt );

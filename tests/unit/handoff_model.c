@@ -320,7 +320,7 @@ static int step_sync( int i )
             m.spc[i] = S_DISPATCH;
             return 1;
         }
-        if (m.lmode[i] == 1)   /* receive_lead_late */
+        if (m.lmode[i] == 1)   /* receive_lead_one( sock, 0 ): late, without waiting */
         {
             if (m.posted)
             {
