@@ -7,11 +7,19 @@
 
 # check WHAT CMD...: one check of a runner's own, CMD must succeed; counted
 # in checks_passed / checks_failed, a failure said as "$check_tag: FAILED: WHAT"
+# and, with check_show=FILE (check_show=FILE check ...), FILE's last 40 lines
+# after it, so that a CI log alone says what went wrong
 checks_passed=0 checks_failed=0
 check() {
     local what=$1; shift
     if "$@"; then checks_passed=$((checks_passed + 1))
-    else checks_failed=$((checks_failed + 1)); echo "$check_tag: FAILED: $what"; fi
+    else
+        checks_failed=$((checks_failed + 1)); echo "$check_tag: FAILED: $what"
+        if [ -n "${check_show:-}" ] && [ -f "$check_show" ]; then
+            echo "    (${check_show##*/}, its last 40 lines:)"
+            tr -d '\r' < "$check_show" | tail -n 40 | sed 's/^/    | /'
+        fi
+    fi
 }
 
 # record ARCH TEST LABEL LOG RC: the table line of one test process

@@ -83,11 +83,14 @@ pings_ours() {
         exe=$WINEPREFIX/drive_c/windows/$dir/ping.exe
         log=$out/ping-${label// /-}-$a.txt
         WINEDEBUG=-all,+icmp,+loaddll wine_in $loader "$exe" -n 2 127.0.0.1 > "$log" 2>&1 </dev/null
+        # (what a failure shows: the lines that say which DLL, our traces, ping's own output)
+        grep -v ':trace:' "$log" > "$log.why"
+        grep -i ':trace:icmp:\|:trace:loaddll:.*\(iphlpapi\.dll\|ping\.exe\)"' "$log" >> "$log.why"
         if [ "$want" = ours ]; then
-            check "$label: $a ping: 2 replies, our 2 completions traced, $dir\\iphlpapi.dll loaded as native" \
+            check_show="$log.why" check "$label: $a ping: 2 replies, our 2 completions traced, $dir\\iphlpapi.dll loaded as native" \
                 ping_went "$log" "$dir" native 2
         else
-            check "$label: $a ping: 2 replies through Wine's builtin $dir\\iphlpapi.dll" ping_went "$log" "$dir" builtin 0
+            check_show="$log.why" check "$label: $a ping: 2 replies through Wine's builtin $dir\\iphlpapi.dll" ping_went "$log" "$dir" builtin 0
         fi
     done
 }
@@ -179,7 +182,7 @@ steps_routes() {
              --prefix '$WINEPREFIX' --arch win64 > '$out/bottles.txt' 2>&1"
     pings_ours "bottles"
     wine_in sh "$dist/setup_icmp.sh" doctor > "$out/doctor-bottles.txt" 2>&1
-    check "doctor as root, ours from Bottles: everything works, raw sockets" eval \
+    check_show="$out/doctor-bottles.txt" check "doctor as root, ours from Bottles: everything works, raw sockets" eval \
         "grep -q 'everything works' '$out/doctor-bottles.txt' && grep -q '^  ok    installed: .*winetricks, Bottles or Lutris' '$out/doctor-bottles.txt' &&
          grep -q '^  ok    ICMP sockets: raw sockets (running as root)' '$out/doctor-bottles.txt'"
     check "bottles: setup_icmp.sh uninstall restores the prefix exactly" eval \
@@ -212,7 +215,7 @@ routes() {
 
     fresh verb
     wine_in sh "$dist/setup_icmp.sh" doctor > "$out/doctor-without.txt" 2>&1
-    check "doctor, a prefix without ours: FIX install (the command), pings through Wine's builtin" eval \
+    check_show="$out/doctor-without.txt" check "doctor, a prefix without ours: FIX install (the command), pings through Wine's builtin" eval \
         "! grep -q 'everything works' '$out/doctor-without.txt' && grep -q '^  FIX   installed: no' '$out/doctor-without.txt' &&
          grep -A1 '^  FIX   installed: no' '$out/doctor-without.txt' | grep -q 'WINEPREFIX=.*setup_icmp.sh install' &&
          grep -q '64-bit programs: .*Wine.s builtin' '$out/doctor-without.txt'"
@@ -248,7 +251,7 @@ routes() {
     check "verb: a second run is a no-op (already installed)" eval \
         "grep -q 'icmp_echo already installed, skipping' '$out/verb-2.txt' && ! grep -q 'load_icmp_echo' '$out/verb-2.txt' && same_state '$out/state-verb-installed.txt'"
     wine_in sh "$dist/setup_icmp.sh" doctor > "$out/doctor-verb.txt" 2>&1
-    check "verb: doctor: everything works, both pings ours, raw sockets as root" eval \
+    check_show="$out/doctor-verb.txt" check "verb: doctor: everything works, both pings ours, raw sockets as root" eval \
         "grep -q 'doctor: everything works' '$out/doctor-verb.txt' && grep -q '^  ok    64-bit programs: .*ours' '$out/doctor-verb.txt' &&
          grep -q '^  ok    32-bit programs: .*ours' '$out/doctor-verb.txt' && grep -q '^  ok    ICMP sockets: raw sockets (running as root)' '$out/doctor-verb.txt'"
     check "verb: setup_icmp.sh uninstall restores the prefix exactly" eval \
@@ -282,7 +285,7 @@ routes() {
         "cmp -s /usr/lib/icmp-echo/x64/iphlpapi.dll '$WINEPREFIX/drive_c/windows/system32/iphlpapi.dll' &&
          cmp -s /usr/lib/icmp-echo/x32/iphlpapi.dll '$WINEPREFIX/drive_c/windows/syswow64/iphlpapi.dll'"
     pings_ours "deb"
-    check "deb: icmp-echo-setup doctor: everything works" eval "wine_in icmp-echo-setup doctor > '$out/doctor-deb.txt' 2>&1"
+    check_show="$out/doctor-deb.txt" check "deb: icmp-echo-setup doctor: everything works" eval "wine_in icmp-echo-setup doctor > '$out/doctor-deb.txt' 2>&1"
     check "deb: uninstall restores the prefix exactly" eval \
         "wine_in icmp-echo-setup uninstall > '$out/deb-uninstall.txt' 2>&1 && same_state '$out/state-deb-before.txt'"
     check "deb: install again" eval "wine_in icmp-echo-setup install > '$out/deb-install2.txt' 2>&1"
@@ -377,15 +380,36 @@ here() {
     ip netns exec "$ns" sysctl -q -w net.ipv4.ping_group_range="0 2147483647"
     export WINEPREFIX=$share/user
     wine_fresh_prefix "$out/wineboot-user.log" || { echo "install: wineboot failed (see $out/wineboot-user.log)"; exit 1; }
-    check "user: setup_icmp.sh install (its own prefix, ping sockets)" eval "wine_in sh '$udist/setup_icmp.sh' install > '$out/user-install.txt' 2>&1"
+    check_show="$out/user-install.txt" check "user: setup_icmp.sh install (its own prefix, ping sockets)" eval "wine_in sh '$udist/setup_icmp.sh' install > '$out/user-install.txt' 2>&1"
     wine_in sh "$udist/setup_icmp.sh" doctor > "$out/doctor-user-allowed.txt" 2>&1
-    check "doctor, user, ping sockets allowed: everything works, by ping sockets" eval \
+    check_show="$out/doctor-user-allowed.txt" check "doctor, user, ping sockets allowed: everything works, by ping sockets" eval \
         "grep -q 'everything works' '$out/doctor-user-allowed.txt' &&
          grep -q '^  ok    ICMP sockets: Linux ping sockets (group 65534 is inside net.ipv4.ping_group_range \"0 2147483647\")' '$out/doctor-user-allowed.txt' &&
          grep -q '^  ok    64-bit programs: .*ours' '$out/doctor-user-allowed.txt' && grep -q '^  ok    32-bit programs: .*ours' '$out/doctor-user-allowed.txt'"
+    # a Wine whose every other start fails, printing nothing (as a start now
+    # and then does on a loaded machine): doctor concludes only from programs
+    # that started, so it still says everything works
+    flaky=$share/flaky
+    mkdir -p "$flaky/bin" "$flaky/lib/wine"
+    for a in x86_64 i386; do ln -s "$(sh "$udist/setup_icmp.sh" dlldir $a)" "$flaky/lib/wine/$a-windows"; done
+    for w in wine:wine wine64:"$wine64"; do
+        printf '#!/bin/sh
+[ "$1" = --version ] && exec %s "$@"
+n=$(($(cat %s/starts) + 1)); echo $n > %s/starts
+[ $((n %% 2)) = 0 ] || exit 1
+exec %s "$@"
+' \
+            "${w#*:}" "$flaky" "$flaky" "${w#*:}" > "$flaky/bin/${w%%:*}"
+    done
+    echo 0 > "$flaky/starts" && chmod 755 "$flaky"/bin/* && chmod 666 "$flaky/starts"
+    wine_in env WINE="$flaky/bin/wine" sh "$udist/setup_icmp.sh" doctor > "$out/doctor-user-flaky.txt" 2>&1
+    check_show="$out/doctor-user-flaky.txt" check "doctor, user, a Wine whose every other start fails: everything works, both pings ours ($(cat "$flaky/starts") starts)" eval \
+        "grep -q 'everything works' '$out/doctor-user-flaky.txt' && [ \$(cat '$flaky/starts') -ge 10 ] &&
+         grep -q '^  ok    64-bit programs: .*ours' '$out/doctor-user-flaky.txt' && grep -q '^  ok    32-bit programs: .*ours' '$out/doctor-user-flaky.txt' &&
+         grep -q '^  ok    ICMP sockets: Linux ping sockets (group 65534' '$out/doctor-user-flaky.txt' && grep -q '^  ok    installed: ' '$out/doctor-user-flaky.txt'"
     allow "1 0"
     wine_in sh "$udist/setup_icmp.sh" doctor > "$out/doctor-user-refused.txt" 2>&1
-    check "doctor, user, \"1 0\": FIX ICMP sockets, says why (\"1 0\", Debian and Ubuntu), the sysctl" eval \
+    check_show="$out/doctor-user-refused.txt" check "doctor, user, \"1 0\": FIX ICMP sockets, says why (\"1 0\", Debian and Ubuntu), the sysctl" eval \
         "! grep -q 'everything works' '$out/doctor-user-refused.txt' &&
          grep -q '^  FIX   ICMP sockets: not permitted: .*net.ipv4.ping_group_range is \"1 0\" (Debian.s and Ubuntu.s default' '$out/doctor-user-refused.txt' &&
          grep -A1 '^  FIX   ICMP sockets' '$out/doctor-user-refused.txt' | grep -q '^        sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"' &&
@@ -407,7 +431,7 @@ here() {
     touch "$proton/proton"
     export WINEPREFIX=$pfx
     wine_in env WINE="$proton/files/bin/wine" sh "$udist/setup_icmp.sh" doctor > "$out/doctor-proton-refused.txt" 2>&1
-    check "doctor, Proton-like, \"1 0\": a Proton prefix, setcap will not help, the sysctl (only)" eval \
+    check_show="$out/doctor-proton-refused.txt" check "doctor, Proton-like, \"1 0\": a Proton prefix, setcap will not help, the sysctl (only)" eval \
         "grep -q '^  note  Proton prefix' '$out/doctor-proton-refused.txt' &&
          grep -q '^  FIX   ICMP sockets: not permitted: .*setcap will not help' '$out/doctor-proton-refused.txt' &&
          grep -A1 '^  FIX   ICMP sockets' '$out/doctor-proton-refused.txt' | grep -q '^        sudo sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"' &&
@@ -415,7 +439,7 @@ here() {
          grep -q \"Wine: $proton/files/bin/wine\" '$out/doctor-proton-refused.txt'"
     allow "0 2147483647"
     wine_in env WINE="$proton/files/bin/wine" sh "$udist/setup_icmp.sh" doctor > "$out/doctor-proton-allowed.txt" 2>&1
-    check "doctor, Proton-like, ping sockets allowed: everything works, ours through Proton's Wine" eval \
+    check_show="$out/doctor-proton-allowed.txt" check "doctor, Proton-like, ping sockets allowed: everything works, ours through Proton's Wine" eval \
         "grep -q 'everything works' '$out/doctor-proton-allowed.txt' && grep -q '^  note  Proton prefix' '$out/doctor-proton-allowed.txt' &&
          grep -q '^  ok    64-bit programs: .*ours' '$out/doctor-proton-allowed.txt' &&
          grep -q \"^  ok    Wine's own DLLs: $proton/files/lib/wine/x86_64-windows\" '$out/doctor-proton-allowed.txt'"

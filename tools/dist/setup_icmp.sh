@@ -135,10 +135,29 @@ prefix_error() {
     fi
 }
 
+# A Wine program that did not start says nothing about the prefix: on a
+# loaded machine a start fails now and then, its output empty (as winetricks'
+# own `echo %AppData%` probe has been seen to). What this script concludes
+# from a Wine program, it concludes from one that started: a start that
+# failed that way is tried again, at most 3 starts in all.
+
+# wine_starts: whether the prefix's programs start (`wine cmd /c exit 0`)
+wine_starts() {
+    for try in 1 2 3; do
+        if wine cmd /c exit 0 >/dev/null 2>&1 </dev/null; then return 0; fi
+    done
+    return 1
+}
+
 # the override value, or nothing when it is not set ("*iphlpapi", winetricks'
-# form, applies whatever path a program names the DLL by)
+# form, applies whatever path a program names the DLL by); from a `reg query`
+# that printed the key, or said it is not there
 get_override() {
-    wine reg query "$key" 2>/dev/null | tr -d '\r' | awk -v n="$1" 'tolower($1) == tolower(n) { print $3 }'
+    for try in 1 2 3; do
+        got=$(wine reg query "$key" 2>&1 </dev/null | tr -d '\r')
+        case $got in *"HKEY_CURRENT_USER${key#HKCU}"*|*"Unable to find"*) break ;; esac
+    done
+    printf '%s\n' "$got" | awk -v n="$1" 'tolower($1) == tolower(n) && $2 == "REG_SZ" { print $3 }'
 }
 
 # a 32-bit prefix: system32 holds i386 DLLs, and there is no syswow64
@@ -176,7 +195,7 @@ usable() {
     export WINEPREFIX
     # a prefix made before wine32 was installed fails every program ("could
     # not load kernel32.dll, status c0000135"): say so instead of half installing
-    if ! wine cmd /c exit 0 >/dev/null 2>&1 </dev/null; then
+    if ! wine_starts; then
         die "programs in WINEPREFIX=$WINEPREFIX do not start (\"wine cmd /c exit 0\" fails; a prefix made before" \
             "wine32 was installed is like that): make a new prefix (move this one away, then wineboot) and install there"
     fi
@@ -345,8 +364,11 @@ ping_probe() {
     probe_log=$(mktemp)
     t=""
     if command -v timeout >/dev/null 2>&1; then t="timeout 60"; fi
-    WINEDEBUG=-all,err+winediag,+icmp,+loaddll $t "$loader" "$exe" -n 1 -w 3000 127.0.0.1 > "$probe_log" 2>&1 </dev/null || true
-    pid=$(grep -i 'trace:loaddll:.*Loaded L"[^"]*ping\.exe"' "$probe_log" | head -n 1 | cut -d: -f1)
+    for try in 1 2 3; do   # (until ping.exe started: see wine_starts)
+        WINEDEBUG=-all,err+winediag,+icmp,+loaddll $t "$loader" "$exe" -n 1 -w 3000 127.0.0.1 > "$probe_log" 2>&1 </dev/null || true
+        pid=$(grep -i 'trace:loaddll:.*Loaded L"[^"]*ping\.exe"' "$probe_log" | head -n 1 | cut -d: -f1)
+        if [ -n "$pid" ]; then break; fi
+    done
     probe_dll="" probe_load="" probe_traces=0
     if [ -n "$pid" ]; then
         l=$(grep -i "^$pid:trace:loaddll:.*Loaded L\"[^\"]*iphlpapi\\.dll\"" "$probe_log" | head -n 1)
@@ -430,7 +452,10 @@ doctor_sockets() {  # the ICMP and ICMPv6 lines
     helper=$(ours "$helper_arch" icmp-echo-helper.exe)
     got=""
     if [ -n "${prefix_ok:-}" ] && [ -f "$helper" ]; then
-        got=$(WINEDEBUG=-all "$loader" "$helper" sockets 2>/dev/null </dev/null | tr -d '\r') || true
+        for try in 1 2 3; do   # (until it started: see wine_starts)
+            got=$(WINEDEBUG=-all "$loader" "$helper" sockets 2>/dev/null </dev/null | tr -d '\r') || true
+            case $got in *"icmp: "*) break ;; esac
+        done
     fi
     icmp=$(printf '%s\n' "$got" | sed -n 's/^icmp: //p')
     icmpv6=$(printf '%s\n' "$got" | sed -n 's/^icmpv6: //p')
@@ -494,7 +519,7 @@ doctor() {
         else line FIX "prefix: $why" "WINEPREFIX=/path/to/a/prefix $(q "$0") doctor"; fi
     else
         export WINEPREFIX
-        if ! wine cmd /c exit 0 >/dev/null 2>&1 </dev/null; then
+        if ! wine_starts; then
             line FIX "prefix: $WINEPREFIX: its programs do not start (a prefix made before wine32 was installed is like that)" \
                 "mv $(q "$WINEPREFIX") $(q "$WINEPREFIX.old") && WINEPREFIX=$(q "$WINEPREFIX") $(q "$wine_path") wineboot -i"
         else
