@@ -154,10 +154,10 @@ wine_starts() {
 # that printed the key, or said it is not there
 get_override() {
     for try in 1 2 3; do
-        got=$(wine reg query "$key" 2>&1 </dev/null | tr -d '\r')
-        case $got in *"HKEY_CURRENT_USER${key#HKCU}"*|*"Unable to find"*) break ;; esac
+        query=$(wine reg query "$key" 2>&1 </dev/null | tr -d '\r')
+        case $query in *"HKEY_CURRENT_USER${key#HKCU}"*|*"Unable to find"*) break ;; esac
     done
-    printf '%s\n' "$got" | awk -v n="$1" 'tolower($1) == tolower(n) && $2 == "REG_SZ" { print $3 }'
+    printf '%s\n' "$query" | awk -v n="$1" 'tolower($1) == tolower(n) && $2 == "REG_SZ" { print $3 }'
 }
 
 # a 32-bit prefix: system32 holds i386 DLLs, and there is no syswow64
