@@ -149,15 +149,20 @@ wine_starts() {
     return 1
 }
 
-# the override value, or nothing when it is not set ("*iphlpapi", winetricks'
-# form, applies whatever path a program names the DLL by); from a `reg query`
-# that printed the key, or said it is not there
-get_override() {
+# read_overrides: the DllOverrides key into $overrides_now, once for all the
+# values an action looks at, from a `reg query` that printed the key or said
+# it is not there
+read_overrides() {
     for try in 1 2 3; do
-        query=$(wine reg query "$key" 2>&1 </dev/null | tr -d '\r')
-        case $query in *"HKEY_CURRENT_USER${key#HKCU}"*|*"Unable to find"*) break ;; esac
+        overrides_now=$(wine reg query "$key" 2>&1 </dev/null | tr -d '\r')
+        case $overrides_now in *"HKEY_CURRENT_USER${key#HKCU}"*|*"Unable to find"*) break ;; esac
     done
-    printf '%s\n' "$query" | awk -v n="$1" 'tolower($1) == tolower(n) && $2 == "REG_SZ" { print $3 }'
+}
+# get_override NAME: its value as read_overrides read it, or nothing when it
+# is not set ("*iphlpapi", winetricks' form, applies whatever path a program
+# names the DLL by)
+get_override() {
+    printf '%s\n' "$overrides_now" | awk -v n="$1" 'tolower($1) == tolower(n) && $2 == "REG_SZ" { print $3 }'
 }
 
 # a 32-bit prefix: system32 holds i386 DLLs, and there is no syswow64
@@ -227,6 +232,7 @@ install() {
                 if [ -e "$dir/$f" ]; then cp -p "$dir/$f" "$saved.tmp/$arch/$f"; fi
             done
         done
+        read_overrides
         for f in $overrides; do
             v=$(get_override "$f")
             if [ -n "$v" ]; then echo "$v" > "$saved.tmp/override-$f"; fi
@@ -298,6 +304,7 @@ status() {
     [ -z "$why" ] || die "$why"
     export WINEPREFIX
     if [ -d "$saved" ]; then echo "installed in $WINEPREFIX"; else echo "not installed in $WINEPREFIX"; fi
+    read_overrides
     for f in $overrides; do echo "override $f: $(get_override "$f")"; done
 }
 
@@ -542,6 +549,7 @@ doctor() {
             else missing="$missing${missing:+; }$name: an iphlpapi.dll that is neither Wine's nor ours"; fi
         done
         ov=""
+        read_overrides
         for f in $overrides; do
             v=$(get_override "$f") v2=$(get_override "*$f")
             case "$v,$v2" in n,b,*|native,builtin,*|*,n,b|*,native,builtin) ;; *) ov="$ov${ov:+, }$f=${v:-unset}" ;; esac
