@@ -56,6 +56,21 @@ static fnIcmpSendEcho2Ex pIcmpSendEcho2Ex;
 #define REPLY_SIZE ((DWORD)sizeof(ICMP_ECHO_REPLY))
 #define FILL 0xcc
 
+/* Milliseconds on the clock the DLL's deadlines run on (QueryPerformanceCounter).
+ * Every duration these tests check is measured with it, never with
+ * GetTickCount: Wine's tick count is a value wineserver publishes, and on a
+ * loaded machine it lags the monotonic clock (Wine 8, two CPU-bound processes
+ * on 2 cores: by up to 114 ms), so a 1000 ms timeout measured with it once
+ * "took 969 ms". */
+static WINETEST_UNUSED DWORD clock_ms( void )
+{
+    LARGE_INTEGER freq, now;
+
+    QueryPerformanceFrequency( &freq );
+    QueryPerformanceCounter( &now );
+    return (DWORD)(now.QuadPart / freq.QuadPart * 1000 + now.QuadPart % freq.QuadPart * 1000 / freq.QuadPart);
+}
+
 static WINETEST_UNUSED IPAddr addr( const char *s )
 {
     unsigned int b[4];

@@ -561,9 +561,9 @@ static void test_silent_timeouts( void )
     for (i = 0; i < ARRAY_SIZE(timeouts); i++)
     {
         memset( buf, FILL, 256 );
-        start = GetTickCount();
+        start = clock_ms();
         ret = echo( h, 0, SILENT, data, sizeof(data), 0, 0, 0, buf, 256, timeouts[i] );
-        elapsed = GetTickCount() - start;
+        elapsed = clock_ms() - start;
         ok( !ret && GetLastError() == IP_REQ_TIMED_OUT, "silent %lu ms: returned %lu, error %lu\n", timeouts[i],
             ret, GetLastError() );
         ok( elapsed + 20 >= timeouts[i] && elapsed < timeouts[i] + 1500, "silent %lu ms: took %lu ms\n",
@@ -579,11 +579,11 @@ static void test_silent_timeouts( void )
     row( "blackhole-500-sync", ret, last_err, buf );
 
     memset( buf, FILL, 256 );
-    start = GetTickCount();
+    start = clock_ms();
     ret = pIcmpSendEcho2Ex( h, event, NULL, NULL, 0, SILENT, data, sizeof(data), NULL, buf, 256, 500 );
     ok( !ret && GetLastError() == ERROR_IO_PENDING, "event: returned %lu, error %lu\n", ret, GetLastError() );
     ok( WaitForSingleObject( event, 5000 ) == WAIT_OBJECT_0, "event not signalled\n" );
-    elapsed = GetTickCount() - start;
+    elapsed = clock_ms() - start;
     ok( elapsed + 20 >= 500 && elapsed < 2000, "event: took %lu ms\n", elapsed );
     check_failure( buf, IP_REQ_TIMED_OUT, 256 );
     ret = parse( buf, 256 );
@@ -764,9 +764,9 @@ static DWORD CALLBACK burst_thread( void *arg )
     int i, done;
 
     WaitForSingleObject( t->start, INFINITE );
-    begin = GetTickCount();
+    begin = clock_ms();
     for (i = 0; i < t->count; i++) burst_send( t, &t->reqs[i] );
-    deadline = GetTickCount() + 3 * timeout;
+    deadline = clock_ms() + 3 * timeout;
     if (t->kind == 'E')
         for (i = 0; i < t->count; i++) WaitForSingleObject( t->reqs[i].event, 3 * timeout );
     else if (t->kind == 'A')
@@ -774,8 +774,8 @@ static DWORD CALLBACK burst_thread( void *arg )
         {
             SleepEx( 50, TRUE );
             for (i = done = 0; i < t->count; i++) done += t->reqs[i].calls != 0;
-        } while (done < t->count && (LONG)(GetTickCount() - deadline) < 0);
-    t->took_ms = GetTickCount() - begin;
+        } while (done < t->count && (LONG)(clock_ms() - deadline) < 0);
+    t->took_ms = clock_ms() - begin;
     return 0;
 }
 
@@ -812,10 +812,10 @@ static void burst( const char *name, HANDLE h, void (*dst)( struct burst_req *r,
             next += plan[p].each;
             threads[n] = CreateThread( NULL, 0, burst_thread, &t[n], 0, NULL );
         }
-    begin = GetTickCount();
+    begin = clock_ms();
     SetEvent( start );
     WaitForMultipleObjects( n, threads, TRUE, INFINITE );
-    took = GetTickCount() - begin;
+    took = clock_ms() - begin;
     for (i = 0; i < BURST_TOTAL; i++)
     {
         if (burst_reply_ok( &r[i] )) good++;
@@ -1208,12 +1208,12 @@ static void flow_burst_round( IPAddr dst, int n, DWORD seed, struct burst_stats 
     }
     /* (every request ends within its Timeout of 10 s: one that has not 5 s
      * later is lost, and its buffer is left to the DLL that still owns it) */
-    last = GetTickCount();
+    last = clock_ms();
     do
     {
         SleepEx( 5, TRUE );
         for (i = done = 0; i < n; i++) done += r[i].calls != 0;
-    } while (done < n && GetTickCount() - last < 15000);
+    } while (done < n && clock_ms() - last < 15000);
     for (i = 0; i < n; i++)
     {
         const ICMP_ECHO_REPLY *reply = (const ICMP_ECHO_REPLY *)r[i].buf;
@@ -1297,7 +1297,7 @@ static HANDLE flow_start_child( char kind )
     PROCESS_INFORMATION pi;
     STARTUPINFOA si;
 
-    if (!flow_deadline) flow_deadline = GetTickCount() + FLOW_CHILDREN_MS;
+    if (!flow_deadline) flow_deadline = clock_ms() + FLOW_CHILDREN_MS;
 
     GetModuleFileNameA( NULL, self, sizeof(self) );
     memset( &si, 0, sizeof(si) );
@@ -1312,7 +1312,7 @@ static HANDLE flow_start_child( char kind )
 static DWORD flow_wait_child( HANDLE process, const char *what )
 {
     DWORD code = 99;
-    LONG left = (LONG)(flow_deadline - GetTickCount());
+    LONG left = (LONG)(flow_deadline - clock_ms());
 
     if (WaitForSingleObject( process, max( left, 1000 ) )) TerminateProcess( process, 9999 );   /* (no exit code of a child) */
     GetExitCodeProcess( process, &code );
@@ -1526,7 +1526,7 @@ static void test_many_sources( void )
     BYTE data[16], *buf = alloc_reply( 64 );
     HANDLE h = pIcmpCreateFile();
     unsigned int i, n = 1000, good = 0, first_bad = 0;
-    DWORD ret, start = GetTickCount(), bad_err = 0;
+    DWORD ret, start = clock_ms(), bad_err = 0;
 
     tag_payload( data, sizeof(data) );
     for (i = 0; i <= n; i++)
@@ -1543,7 +1543,7 @@ static void test_many_sources( void )
     }
     ok( good == n + 1, "%u of %u echoes from distinct sources (and the first again) answered; the first that was "
         "not: #%u (error %lu)\n", good, n + 1, first_bad, bad_err );
-    trace( "%u sources: %u answered in %lu ms\n", n + 1, good, GetTickCount() - start );
+    trace( "%u sources: %u answered in %lu ms\n", n + 1, good, clock_ms() - start );
     printf( "row: many-sources good=%u\n", good );
     pIcmpCloseHandle( h );
     free( buf );
@@ -2014,9 +2014,9 @@ static void test_v6_silent_timeouts( void )
     for (i = 0; i < ARRAY_SIZE(timeouts); i++)
     {
         memset( buf, FILL, 256 );
-        start = GetTickCount();
+        start = clock_ms();
         ret = echo6( h, NULL, SILENT6, data, sizeof(data), 0, buf, 256, timeouts[i] );
-        elapsed = GetTickCount() - start;
+        elapsed = clock_ms() - start;
         ok( !ret && last_err == IP_REQ_TIMED_OUT, "silent %lu ms: returned %lu, error %lu\n", timeouts[i], ret,
             last_err );
         ok( elapsed + 20 >= timeouts[i] && elapsed < timeouts[i] + 1500, "silent %lu ms: took %lu ms\n", timeouts[i],

@@ -523,12 +523,12 @@ static void drain_engine( void )
 {
     struct async_req r;
     HANDLE h = pIcmpCreateFile();
-    DWORD start = GetTickCount();
+    DWORD start = clock_ms();
 
     memset( &r, 0, sizeof(r) );
     if (!pIcmpSendEcho2( h, NULL, counting_apc, &r, LOCALHOST, r.data, 16, NULL, r.buf, sizeof(r.buf), 30000 ) &&
         GetLastError() == ERROR_IO_PENDING)
-        while (!r.calls && GetTickCount() - start < 30000) SleepEx( 50, TRUE );
+        while (!r.calls && clock_ms() - start < 30000) SleepEx( 50, TRUE );
     pIcmpCloseHandle( h );
 }
 
@@ -602,7 +602,7 @@ static int child_failing_receives( void )
     enum { N = 50 };
     static struct async_req r[N];
     HANDLE h = pIcmpCreateFile(), events[N];
-    DWORD start = GetTickCount(), ret;
+    DWORD start = clock_ms(), ret;
     int i, timed_out = 0;
 
     for (i = 0; i < N; i++)
@@ -616,7 +616,7 @@ static int child_failing_receives( void )
         if (WaitForSingleObject( events[i], 5000 ) == WAIT_OBJECT_0 &&
             ((ICMP_ECHO_REPLY *)r[i].buf)->Status == IP_REQ_TIMED_OUT)
             timed_out++;
-    printf( "child: %d of %d timed out in %lu ms\n", timed_out, N + 1, GetTickCount() - start );
+    printf( "child: %d of %d timed out in %lu ms\n", timed_out, N + 1, clock_ms() - start );
     return timed_out == N + 1 ? 0 : 1;
 }
 
@@ -1083,7 +1083,7 @@ static DWORD CALLBACK exit_race_thread( void *arg )
         if (e->delay) Sleep( e->delay );
         return 0;
     }
-    for (start = GetTickCount(); GetTickCount() - start < 3000; )
+    for (start = clock_ms(); clock_ms() - start < 3000; )
     {
         e->got = e->r[0].calls + e->r[1].calls + e->r[2].calls + e->r[3].calls;
         if (e->got == 4) break;
@@ -1195,14 +1195,14 @@ static void test_apc_exit_race( void )
  * start stays), or a DLL whose blocks are not counted: 2.5 s. */
 static void settle( LONG level, BOOL warm_up )
 {
-    DWORD start = GetTickCount();
+    DWORD start = clock_ms();
 
     if (warm_up || !heap_counted)
     {
         Sleep( 2500 );
         return;
     }
-    while (dll_heap_blocks > level && GetTickCount() - start < 6000) Sleep( 20 );
+    while (dll_heap_blocks > level && clock_ms() - start < 6000) Sleep( 20 );
 }
 
 #define HELD_REQUESTS 100
@@ -1406,10 +1406,10 @@ static int child_late_reply( void )
     }
     if (lab)
     {
-        start = GetTickCount();
+        start = clock_ms();
         SetLastError( 0xdeadbeef );
         ret = pIcmpSendEcho( h, SILENT, data, sizeof(data), NULL, buf, sizeof(buf), 0 );
-        took = GetTickCount() - start;
+        took = clock_ms() - start;
         if (ret || GetLastError() != IP_REQ_TIMED_OUT || took > 2000)
         {
             printf( "child: silent, Timeout 0: returned %lu, error %lu after %lu ms\n", ret, GetLastError(), took );

@@ -656,9 +656,9 @@ static void NTAPI nested_outer_apc( void *context, IO_STATUS_BLOCK *iosb, ULONG 
     n->send_ret = pIcmpSendEcho2( n->h, NULL, nested_inner_apc, n, LOCALHOST, n->data, sizeof(n->data), NULL,
                                   n->inner_buf, 256, 2000 );
     n->send_err = GetLastError();
-    start = GetTickCount();
+    start = clock_ms();
     n->sleep_ret = SleepEx( 3000, TRUE );
-    n->sleep_ms = GetTickCount() - start;
+    n->sleep_ms = clock_ms() - start;
     n->inner_before_return = n->inner_calls;
 }
 
@@ -869,10 +869,10 @@ static void test_timeouts( void )
     if (!need_lab()) goto done;
     fill_payload( data, sizeof(data), 12 );
 
-    start = GetTickCount();
+    start = clock_ms();
     SetLastError( 0xdeadbeef );
     ret = pIcmpSendEcho( h, SILENT, data, sizeof(data), NULL, buf, 256, 500 );
-    elapsed = GetTickCount() - start;
+    elapsed = clock_ms() - start;
     ok( !ret && GetLastError() == IP_REQ_TIMED_OUT, "sync: returned %lu, error %lu\n", ret, GetLastError() );
     ok( elapsed >= 450 && elapsed < 3000, "sync timeout took %lu ms\n", elapsed );
     check_failure( buf, IP_REQ_TIMED_OUT, 256 );
@@ -1520,10 +1520,10 @@ static void test_icmp6_lab( void )
 
     /* silent: synchronous, event, APC */
     memset( buf, FILL, 256 );
-    start = GetTickCount();
+    start = clock_ms();
     SetLastError( 0xdeadbeef );
     ret = pIcmp6SendEcho2( h, NULL, NULL, NULL, NULL, &silent, data, sizeof(data), NULL, buf, 256, 500 );
-    elapsed = GetTickCount() - start;
+    elapsed = clock_ms() - start;
     ok( !ret && GetLastError() == IP_REQ_TIMED_OUT, "silent: returned %lu, error %lu\n", ret, GetLastError() );
     ok( elapsed >= 450 && elapsed < 3000, "silent: the timeout took %lu ms\n", elapsed );
     check_failure6( buf, IP_REQ_TIMED_OUT, 256 );
