@@ -1429,6 +1429,104 @@ static void test_late_reply( void )
     ok( code == 0, "%lu late loopback replies lost (or the silent one answered; exit code %lu)\n", code, code );
 }
 
+/* ---- the first call returns with every thread it started running ----
+ *
+ * Under Wine a process that exits while one of its threads is still
+ * starting can die of SIGSEGV (a 32-bit `ping -n 1` through a DLL that
+ * started a thread in its one echo: 4 of 400 runs on a loaded machine). A
+ * program may exit the moment its first echo returns, so no thread the
+ * call created may still be starting then. The window, a few milliseconds
+ * under load, is widened here: this program's TLS callback holds every new
+ * thread of the child in its DLL_THREAD_ATTACH for 300 ms (that runs
+ * before a thread's own first instruction), and records the threads that
+ * got past it. The child makes its first call (synchronous, or an Event
+ * request) and counts, at once, the process's threads that were not there
+ * before and have not got past their start; none should be. */
+static volatile LONG slow_attach;           /* 300: DLL_THREAD_ATTACH takes that long (ms) */
+static DWORD attached[64];
+static volatile LONG attached_count;
+
+static void NTAPI slow_attach_callback( void *module, DWORD reason, void *reserved )
+{
+    LONG n;
+
+    if (reason != DLL_THREAD_ATTACH || !slow_attach) return;
+    Sleep( slow_attach );
+    if ((n = InterlockedIncrement( &attached_count )) <= (LONG)ARRAY_SIZE(attached)) attached[n - 1] = GetCurrentThreadId();
+}
+/* (the CRT runs the callbacks between .CRT$XLA and .CRT$XLZ; "used" keeps it) */
+PIMAGE_TLS_CALLBACK slow_attach_tls __attribute__((section(".CRT$XLB"), used)) = slow_attach_callback;
+
+/* this process's threads into ids (at most max); returns their count */
+static int own_threads( DWORD *ids, int max )
+{
+    HANDLE snap = CreateToolhelp32Snapshot( TH32CS_SNAPTHREAD, 0 );
+    THREADENTRY32 te;
+    int n = 0;
+
+    if (snap == INVALID_HANDLE_VALUE) return -1;
+    te.dwSize = sizeof(te);
+    for (BOOL more = Thread32First( snap, &te ); more; more = Thread32Next( snap, &te ))
+        if (te.th32OwnerProcessID == GetCurrentProcessId() && n < max) ids[n++] = te.th32ThreadID;
+    CloseHandle( snap );
+    return n;
+}
+
+static int child_first_call( const char *mode )
+{
+    DWORD before[256], after[256], start, took, ret;
+    BYTE data[32], buf[sizeof(ICMP_ECHO_REPLY) + 32 + 8];
+    HANDLE h = pIcmpCreateFile(), event = CreateEventA( NULL, TRUE, FALSE, NULL );
+    int nb, na, i, j, k, starting = 0, made = 0;
+    LONG got;
+
+    nb = own_threads( before, ARRAY_SIZE(before) );
+    fill_payload( data, sizeof(data), 1 );
+    slow_attach = 300;
+    start = clock_ms();
+    if (!strcmp( mode, "event" ))
+    {
+        ret = pIcmpSendEcho2( h, event, NULL, NULL, LOCALHOST, data, sizeof(data), NULL, buf, sizeof(buf), 5000 );
+        ret = !ret && GetLastError() == ERROR_IO_PENDING;
+    }
+    else ret = pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), NULL, buf, sizeof(buf), 5000 ) == 1;
+    took = clock_ms() - start;
+    na = own_threads( after, ARRAY_SIZE(after) );
+    got = attached_count;
+    for (i = 0; i < na; i++)
+    {
+        for (j = 0; j < nb && before[j] != after[i]; j++) ;
+        if (j < nb) continue;
+        made++;
+        for (k = 0; k < got && k < (int)ARRAY_SIZE(attached) && attached[k] != after[i]; k++) ;
+        if (k == got || k == (int)ARRAY_SIZE(attached)) starting++;
+    }
+    if (!strcmp( mode, "event" ) && ret) ret = WaitForSingleObject( event, 10000 ) == WAIT_OBJECT_0;
+    printf( "child (%s): the call %s in %lu ms; threads %d before, %d after: %d new, %d of them still starting\n",
+            mode, ret ? "succeeded" : "failed", took, nb, na, made, starting );
+    if (nb < 0 || na < 0) return 98;
+    if (!ret) return 97;
+    return starting;
+}
+
+static void test_first_call_threads( void )
+{
+    static const char *modes[] = { "sync", "event" };
+    char args[64];
+    DWORD code, ret;
+    int i;
+
+    for (i = 0; i < (int)ARRAY_SIZE(modes); i++)
+    {
+        code = 99;
+        snprintf( args, sizeof(args), "--child-first-call %s", modes[i] );
+        ret = run_child( args, 60000, &code );
+        ok( ret == WAIT_OBJECT_0, "%s: child did not end: %lu\n", modes[i], ret );
+        ok( code == 0, "%s: %lu thread(s) the first call made still starting when it returned (97: the echo "
+            "failed, 98: no thread snapshot)\n", modes[i], code );
+    }
+}
+
 /* ---- a thread terminated inside a synchronous call ----
  *
  * A thread that dies while it waits in IcmpSendEcho (TerminateThread: on
@@ -1669,6 +1767,7 @@ static const struct winetest_entry tests[] =
     { "threads_shared_handle", test_threads_shared_handle },
     { "send_after_completion", test_send_after_completion },
     { "late_reply", test_late_reply },
+    { "first_call_threads", test_first_call_threads },
     { "terminated_leader", test_terminated_leader },
     { "terminated_follower", test_terminated_follower },
     { "terminated_spare", test_terminated_spare },
@@ -1698,6 +1797,7 @@ int main( int argc, char **argv )
     const char *only = NULL;
     struct target_dll t;
     int i, child_exit = 0, child_iso = 0, child_fail = 0, child_cycles = 0, child_race = 0, child_send = 0, child_late = 0;
+    const char *child_first = NULL;
     static char path[MAX_PATH];
 
     GetModuleFileNameA( NULL, path, sizeof(path) );
@@ -1714,6 +1814,7 @@ int main( int argc, char **argv )
         else if (!strcmp( argv[i], "--child-apc-exit-race" )) child_race = 1;
         else if (!strcmp( argv[i], "--child-send-after-completion" )) child_send = 1;
         else if (!strcmp( argv[i], "--child-late-reply" )) child_late = 1;
+        else if (!strcmp( argv[i], "--child-first-call" ) && i + 1 < argc) child_first = argv[++i];
         else if (!strcmp( argv[i], "--list" ))
         {
             for (i = 0; i < (int)ARRAY_SIZE(tests); i++) printf( "%s\n", tests[i].name );
@@ -1723,7 +1824,7 @@ int main( int argc, char **argv )
     }
     if (child_cycles) return child_load_cycles();   /* before the DLL is loaded */
     if (!target_load( dll_arg, &t )) return 2;
-    if (!child_exit && !child_iso && !child_fail && !child_race && !child_send && !child_late) target_describe( &t, stdout );
+    if (!child_exit && !child_iso && !child_fail && !child_race && !child_send && !child_late && !child_first) target_describe( &t, stdout );
     if (!load_icmp_exports( NULL, t.module )) return 2;
     heap_counted = dll_heap_hook( t.module );
     if (child_exit) return child_exit_pending();
@@ -1732,5 +1833,6 @@ int main( int argc, char **argv )
     if (child_race) return child_apc_exit_race();
     if (child_send) return child_send_after_completion();
     if (child_late) return child_late_reply();
+    if (child_first) return child_first_call( child_first );
     return winetest_main( argc, argv, tests, ARRAY_SIZE(tests), only );
 }

@@ -147,6 +147,7 @@ DWORD CALLBACK loop_thread( void *arg )
     unsigned int capacity = 0, count, i;
     struct echo_list deliver;
 
+    SetEvent( engine.loop_started );   /* (its starter waits for this: echo_main.c) */
     echo_list_init( &deliver );
     for (;;)
     {
