@@ -1441,7 +1441,10 @@ static void test_late_reply( void )
  * before a thread's own first instruction), and records the threads that
  * got past it. The child makes its first call (synchronous, or an Event
  * request) and counts, at once, the process's threads that were not there
- * before and have not got past their start; none should be. */
+ * before and have not got past their start; none should be. And a first
+ * call made in a wait callback of the pool's (the wait thread a DLL's own
+ * pool waits may need) completes: waiting for threads must not wait for
+ * the caller itself. */
 static volatile LONG slow_attach;           /* 300: DLL_THREAD_ATTACH takes that long (ms) */
 static DWORD attached[64];
 static volatile LONG attached_count;
@@ -1472,6 +1475,41 @@ static int own_threads( DWORD *ids, int max )
     return n;
 }
 
+struct first_call_in_wait
+{
+    HANDLE h, done;
+    DWORD ret, took;
+};
+
+static void CALLBACK first_call_in_wait( void *context, BOOLEAN timed_out )
+{
+    struct first_call_in_wait *fc = context;
+    BYTE data[32], buf[sizeof(ICMP_ECHO_REPLY) + 32 + 8];
+    DWORD start = clock_ms();
+
+    fill_payload( data, sizeof(data), 2 );
+    fc->ret = pIcmpSendEcho( fc->h, LOCALHOST, data, sizeof(data), NULL, buf, sizeof(buf), 5000 ) == 1 &&
+              reply_is( buf, data, sizeof(data) );
+    fc->took = clock_ms() - start;
+    SetEvent( fc->done );
+}
+
+static int child_first_call_in_wait( void )
+{
+    struct first_call_in_wait fc = { pIcmpCreateFile(), CreateEventA( NULL, TRUE, FALSE, NULL ), 0, 0 };
+    HANDLE set = CreateEventA( NULL, TRUE, TRUE, NULL ), wait;
+    DWORD ret;
+
+    if (!RegisterWaitForSingleObject( &wait, set, first_call_in_wait, &fc, INFINITE,
+                                      WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD ))
+        return 98;
+    ret = WaitForSingleObject( fc.done, 30000 );
+    printf( "child (wait callback): the call %s in %lu ms\n", ret ? "did not return" : fc.ret ? "succeeded" : "failed",
+            ret ? 30000 : fc.took );
+    if (ret) ExitProcess( 96 );   /* (the callback is stuck: no orderly exit) */
+    return fc.ret ? 0 : 97;
+}
+
 static int child_first_call( const char *mode )
 {
     DWORD before[256], after[256], start, took, ret;
@@ -1480,6 +1518,7 @@ static int child_first_call( const char *mode )
     int nb, na, i, j, k, starting = 0, made = 0;
     LONG got;
 
+    if (!strcmp( mode, "waitcb" )) return child_first_call_in_wait();
     nb = own_threads( before, ARRAY_SIZE(before) );
     fill_payload( data, sizeof(data), 1 );
     slow_attach = 300;
@@ -1511,7 +1550,7 @@ static int child_first_call( const char *mode )
 
 static void test_first_call_threads( void )
 {
-    static const char *modes[] = { "sync", "event" };
+    static const char *modes[] = { "sync", "event", "waitcb" };
     char args[64];
     DWORD code, ret;
     int i;
@@ -1522,8 +1561,8 @@ static void test_first_call_threads( void )
         snprintf( args, sizeof(args), "--child-first-call %s", modes[i] );
         ret = run_child( args, 60000, &code );
         ok( ret == WAIT_OBJECT_0, "%s: child did not end: %lu\n", modes[i], ret );
-        ok( code == 0, "%s: %lu thread(s) the first call made still starting when it returned (97: the echo "
-            "failed, 98: no thread snapshot)\n", modes[i], code );
+        ok( code == 0, "%s: exit code %lu (below 96: threads the first call made still starting when it returned; "
+            "96: it never returned; 97: the echo failed; 98: no thread snapshot or wait)\n", modes[i], code );
     }
 }
 

@@ -80,44 +80,11 @@ static void thread_ended( struct echo_thread *t )
     apc_thread_ended( t );
 }
 
-/* Under Wine, a process that exits while one of its threads is still
- * starting (created, but its Unix half still introducing itself to
- * wineserver) can die of SIGSEGV, or say "wine client error: sendmsg:
- * Socket operation on non-socket": measured on Wine 8 beside two CPU-bound
- * processes, a 32-bit program that creates a thread and returns from main
- * at once, 2 of 300 runs; `ping -n 1 127.0.0.1` through ours, 4 of 400
- * (its one reply often lost with the output it had not flushed). So a call
- * that starts a thread returns only once the thread runs (its first
- * instruction is past that window) or has died: the receive thread here,
- * and the thread pool's threads the first death watch starts (echo_thread.c,
- * thread_pool_started). Once per process, a wait on threads' start, never
- * on the network. Not when the caller holds the loader lock (a DllMain): a
- * new thread's start needs it. */
-BOOL engine_may_await_start( void )
-{
-    RTL_CRITICAL_SECTION *loader = NtCurrentTeb()->Peb->LoaderLock;
-
-    if (loader && HandleToULong( loader->OwningThread ) == GetCurrentThreadId())
-    {
-        TRACE( "called under the loader lock: the threads started now run after it\n" );
-        return FALSE;
-    }
-    return TRUE;
-}
-
-static void loop_await_start( HANDLE thread )
-{
-    HANDLE started[2] = { engine.loop_started, thread };
-
-    if (engine_may_await_start()) WaitForMultipleObjects( 2, started, FALSE, INFINITE );
-}
-
 /* The first start (retried by the next request if it failed): no request
  * exists yet, so nothing else reads what it sets. */
 static DWORD start_now( void )
 {
     HMODULE pinned;
-    HANDLE thread;
 
     if (!engine.pending_slots)
     {
@@ -146,9 +113,7 @@ static DWORD start_now( void )
                              (const WCHAR *)engine.module, &pinned ))
         return GetLastError();
     engine.started = TRUE;
-    if (!(thread = CreateThread( NULL, 0, loop_thread, NULL, 0, NULL ))) return GetLastError();
-    loop_await_start( thread );
-    CloseHandle( thread );
+    if (!(engine.loop_thread = CreateThread( NULL, 0, loop_thread, NULL, 0, NULL ))) return GetLastError();
     TRACE( "engine started, id %#x\n", engine.id );
     return 0;
 }
@@ -159,14 +124,87 @@ static BOOL CALLBACK start_once( INIT_ONCE *once, void *param, void **context )
     return !(*err = start_now());
 }
 
+/* Under Wine, a process that exits while one of its threads is still
+ * starting (created, but its Unix half still introducing itself to
+ * wineserver) can die of SIGSEGV, or say "wine client error: sendmsg:
+ * Socket operation on non-socket": measured on Wine 8 beside two CPU-bound
+ * processes and a disk writer, a 32-bit program that creates a thread and
+ * returns from main at once, 2 runs of 300; `ping -n 1 127.0.0.1` through
+ * ours, 4 of 400 (its one reply lost with the output it had not flushed,
+ * in two). The first call starts threads: the receive thread, and the
+ * thread pool's first worker and a wait thread (the caller's death watch,
+ * echo_thread.c). So until those were seen running, a call returns only
+ * once they run (a thread's first instruction is past that window): the
+ * receive thread sets an event first thing; the pool runs a work item, and
+ * a wait on a signalled event in its wait thread (the death watch
+ * registered next joins that thread; the pool keeps its worker).
+ *
+ * These are waits on threads' start, never on the network, and bounded:
+ * past START_WAIT_MS the call goes on as before (the first echo made from
+ * a wait thread's own callback would otherwise wait for itself, as would a
+ * caller holding a lock that another DLL's DLL_THREAD_ATTACH needs). They
+ * are made outside the start's INIT_ONCE, by the callers that come before
+ * the first of them is done (waited or gave up), and not by a caller that
+ * holds the loader lock (a DllMain): a starting thread needs it. */
+#define START_WAIT_MS 1000
+
+static void CALLBACK pool_work_ran( TP_CALLBACK_INSTANCE *instance, void *context )
+{
+    SetEvent( context );
+}
+
+static void CALLBACK pool_wait_ran( void *context, BOOLEAN timed_out )
+{
+    SetEvent( context );
+}
+
+static BOOL under_loader_lock( void )
+{
+    RTL_CRITICAL_SECTION *loader = NtCurrentTeb()->Peb->LoaderLock;
+
+    return loader && HandleToULong( loader->OwningThread ) == GetCurrentThreadId();
+}
+
+/* TRUE once the receive thread and the pool's threads ran (a handle whose
+ * callback did not come in time is left open: the callback may still come) */
+static BOOL threads_run( void )
+{
+    HANDLE loop[2] = { engine.loop_started, engine.loop_thread }, ran, set, wait;
+    BOOL seen = FALSE;
+
+    if (WaitForMultipleObjects( 2, loop, FALSE, START_WAIT_MS ) == WAIT_TIMEOUT) return FALSE;
+    if (!(ran = CreateEventW( NULL, FALSE, FALSE, NULL ))) return FALSE;
+    if (!TrySubmitThreadpoolCallback( pool_work_ran, ran, NULL )) goto done;
+    if (WaitForSingleObject( ran, START_WAIT_MS )) return FALSE;
+    if (!(set = CreateEventW( NULL, TRUE, TRUE, NULL ))) goto done;
+    if (RegisterWaitForSingleObject( &wait, set, pool_wait_ran, ran, INFINITE,
+                                     WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD ))
+    {
+        if (WaitForSingleObject( ran, START_WAIT_MS ))
+        {
+            UnregisterWaitEx( wait, NULL );
+            return FALSE;
+        }
+        UnregisterWaitEx( wait, INVALID_HANDLE_VALUE );
+        seen = TRUE;
+    }
+    CloseHandle( set );
+done:
+    CloseHandle( ran );
+    return seen;
+}
+
 /* Called without engine locks (pinning takes the loader lock). */
 static DWORD engine_start( void )
 {
     static INIT_ONCE once = INIT_ONCE_STATIC_INIT;
     DWORD err = 0;
 
-    if (InitOnceExecuteOnce( &once, start_once, &err, NULL )) return 0;
-    return err ? err : ERROR_NOT_ENOUGH_MEMORY;
+    if (!InitOnceExecuteOnce( &once, start_once, &err, NULL )) return err ? err : ERROR_NOT_ENOUGH_MEMORY;
+    if (ReadAcquire( &engine.threads_awaited ) || under_loader_lock()) return 0;
+    if (!threads_run()) WARN( "the first call's threads were not seen running within %u ms\n", START_WAIT_MS );
+    WriteRelease( &engine.threads_awaited, 1 );
+    return 0;
 }
 
 DWORD echo_engine_open( const SOCKADDR_INET *src, int family, struct echo_socket **sock )

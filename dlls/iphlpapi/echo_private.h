@@ -243,7 +243,9 @@ struct echo_engine
     CRITICAL_SECTION cs;
     HANDLE wake;                            /* the receive thread's event: what other threads give it */
     HANDLE rx_event;                        /* what the receive thread's own receives signal */
-    HANDLE loop_started;                    /* set by the receive thread's first instruction (echo_main.c) */
+    HANDLE loop_thread;                     /* the receive thread (kept: echo_main.c waits for its start) */
+    HANDLE loop_started;                    /* set by the receive thread's first instruction */
+    LONG threads_awaited;                   /* the first call's threads were waited for (echo_main.c) */
     DWORD thread_tls;                       /* struct echo_thread of the current thread */
     struct pending_table pending;
     struct pending_entry **pending_slots;
@@ -365,9 +367,6 @@ ULONGLONG request_expire( ULONGLONG now, struct echo_list *deliver );
 ULONGLONG request_send_deferred( ULONGLONG now );
 void request_deliver_all( struct echo_list *deliver );
 void request_thread_gone( struct echo_thread *t );
-
-/* echo_main.c */
-BOOL engine_may_await_start( void );
 
 /* echo_loop.c */
 DWORD CALLBACK loop_thread( void *arg );

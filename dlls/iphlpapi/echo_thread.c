@@ -92,43 +92,6 @@ static void CALLBACK thread_died( void *context, BOOLEAN timed_out )
     thread_release( t );   /* the watch's reference */
 }
 
-static void CALLBACK pool_wait_ran( void *context, BOOLEAN timed_out )
-{
-    SetEvent( context );
-}
-
-static void CALLBACK pool_work_ran( TP_CALLBACK_INSTANCE *instance, void *context )
-{
-    SetEvent( context );
-}
-
-/* The process's first death watch starts the thread pool's threads (its
- * first worker, a wait thread): the call returns once both run (why:
- * echo_main.c, engine_may_await_start). A work item, then a wait on a
- * signalled handle run by the wait thread, each setting an event; the
- * watch just registered keeps that wait thread, and the pool keeps a
- * worker. */
-static void thread_pool_started( void )
-{
-    static LONG once;
-    HANDLE ran, set, wait;
-
-    if (InterlockedExchange( &once, 1 ) || !engine_may_await_start()) return;
-    if (!(ran = CreateEventW( NULL, FALSE, FALSE, NULL ))) return;
-    if (TrySubmitThreadpoolCallback( pool_work_ran, ran, NULL )) WaitForSingleObject( ran, INFINITE );
-    if ((set = CreateEventW( NULL, TRUE, TRUE, NULL )))
-    {
-        if (RegisterWaitForSingleObject( &wait, set, pool_wait_ran, ran, INFINITE,
-                                         WT_EXECUTEONLYONCE | WT_EXECUTEINWAITTHREAD ))
-        {
-            WaitForSingleObject( ran, INFINITE );
-            UnregisterWaitEx( wait, INVALID_HANDLE_VALUE );
-        }
-        CloseHandle( set );
-    }
-    CloseHandle( ran );
-}
-
 static struct echo_thread *thread_new( BOOL tls )
 {
     struct echo_thread *t = HeapAlloc( GetProcessHeap(), HEAP_ZERO_MEMORY, sizeof(*t) );
@@ -155,7 +118,6 @@ static struct echo_thread *thread_new( BOOL tls )
         t->apc.watched = 0;
         thread_release( t );
     }
-    else thread_pool_started();
     return t;
 }
 
