@@ -1441,13 +1441,15 @@ static void test_late_reply( void )
  * before a thread's own first instruction), and records the threads that
  * got past it. The child makes its first call (synchronous, or an Event
  * request) and counts, at once, the process's threads that were not there
- * before and have not got past their start; none should be. And a first
- * call made in a wait callback of the pool's (the wait thread a DLL's own
- * pool waits may need) completes: waiting for threads must not wait for
- * the caller itself. */
+ * before and have not got past their start; none should be. The same
+ * for a thread's first call made when another thread's echo started the
+ * engine 6 s before (the pool lets idle threads go after 5 s). And a
+ * first call made in a wait callback of the pool's (the wait thread a
+ * DLL's own pool waits may need) completes: waiting for threads must not
+ * wait for the caller itself. */
 static volatile LONG slow_attach;           /* 300: DLL_THREAD_ATTACH takes that long (ms) */
-static DWORD attached[64];
-static volatile LONG attached_count;
+static volatile DWORD attached[64];         /* the threads that got past it (0: a free slot) */
+static volatile LONG attached_slots;
 
 static void NTAPI slow_attach_callback( void *module, DWORD reason, void *reserved )
 {
@@ -1455,7 +1457,15 @@ static void NTAPI slow_attach_callback( void *module, DWORD reason, void *reserv
 
     if (reason != DLL_THREAD_ATTACH || !slow_attach) return;
     Sleep( slow_attach );
-    if ((n = InterlockedIncrement( &attached_count )) <= (LONG)ARRAY_SIZE(attached)) attached[n - 1] = GetCurrentThreadId();
+    if ((n = InterlockedIncrement( &attached_slots )) <= (LONG)ARRAY_SIZE(attached)) attached[n - 1] = GetCurrentThreadId();
+}
+
+static BOOL got_past_attach( DWORD tid )
+{
+    unsigned int i;
+
+    for (i = 0; i < ARRAY_SIZE(attached); i++) if (attached[i] == tid) return TRUE;
+    return FALSE;
 }
 /* (the CRT runs the callbacks between .CRT$XLA and .CRT$XLZ; "used" keeps it) */
 PIMAGE_TLS_CALLBACK slow_attach_tls __attribute__((section(".CRT$XLB"), used)) = slow_attach_callback;
@@ -1510,15 +1520,30 @@ static int child_first_call_in_wait( void )
     return fc.ret ? 0 : 97;
 }
 
+static DWORD CALLBACK first_echo_thread( void *h )
+{
+    BYTE data[32], buf[sizeof(ICMP_ECHO_REPLY) + 32 + 8];
+
+    fill_payload( data, sizeof(data), 3 );
+    return pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), NULL, buf, sizeof(buf), 5000 );
+}
+
 static int child_first_call( const char *mode )
 {
     DWORD before[256], after[256], start, took, ret;
     BYTE data[32], buf[sizeof(ICMP_ECHO_REPLY) + 32 + 8];
     HANDLE h = pIcmpCreateFile(), event = CreateEventA( NULL, TRUE, FALSE, NULL );
-    int nb, na, i, j, k, starting = 0, made = 0;
-    LONG got;
-
+    int nb, na, i, j, starting = 0, made = 0;
     if (!strcmp( mode, "waitcb" )) return child_first_call_in_wait();
+    if (!strcmp( mode, "idle" ))
+    {
+        /* another thread's echo started the engine and ended; the pool has
+         * had 6 s without work (Wine lets idle pool threads go after 5 s) */
+        HANDLE t = CreateThread( NULL, 0, first_echo_thread, h, 0, NULL );
+        if (!t || WaitForSingleObject( t, 30000 )) return 98;
+        CloseHandle( t );
+        Sleep( 6000 );
+    }
     nb = own_threads( before, ARRAY_SIZE(before) );
     fill_payload( data, sizeof(data), 1 );
     slow_attach = 300;
@@ -1531,14 +1556,12 @@ static int child_first_call( const char *mode )
     else ret = pIcmpSendEcho( h, LOCALHOST, data, sizeof(data), NULL, buf, sizeof(buf), 5000 ) == 1;
     took = clock_ms() - start;
     na = own_threads( after, ARRAY_SIZE(after) );
-    got = attached_count;
     for (i = 0; i < na; i++)
     {
         for (j = 0; j < nb && before[j] != after[i]; j++) ;
         if (j < nb) continue;
         made++;
-        for (k = 0; k < got && k < (int)ARRAY_SIZE(attached) && attached[k] != after[i]; k++) ;
-        if (k == got || k == (int)ARRAY_SIZE(attached)) starting++;
+        if (!got_past_attach( after[i] )) starting++;
     }
     if (!strcmp( mode, "event" ) && ret) ret = WaitForSingleObject( event, 10000 ) == WAIT_OBJECT_0;
     printf( "child (%s): the call %s in %lu ms; threads %d before, %d after: %d new, %d of them still starting\n",
@@ -1550,7 +1573,7 @@ static int child_first_call( const char *mode )
 
 static void test_first_call_threads( void )
 {
-    static const char *modes[] = { "sync", "event", "waitcb" };
+    static const char *modes[] = { "sync", "event", "waitcb", "idle" };
     char args[64];
     DWORD code, ret;
     int i;

@@ -136,8 +136,14 @@ static BOOL CALLBACK start_once( INIT_ONCE *once, void *param, void **context )
  * echo_thread.c). So until those were seen running, a call returns only
  * once they run (a thread's first instruction is past that window): the
  * receive thread sets an event first thing; the pool runs a work item, and
- * a wait on a signalled event in its wait thread (the death watch
- * registered next joins that thread; the pool keeps its worker).
+ * a wait on a signalled event in its wait thread. A wait on an event never
+ * signalled stays registered for the process's life (the keeper): the pool
+ * lets a wait thread, and its last worker, go after 5 s without waits
+ * (Wine 8), and later death watches would start them again, unwaited;
+ * with the keeper they join the threads seen running. (A work item queued
+ * while the pool's workers are busy with the caller's own items can make
+ * the pool add a worker that is still starting when ours runs: not
+ * waited for.)
  *
  * These are waits on threads' start, never on the network, and bounded:
  * past START_WAIT_MS the call goes on as before (the first echo made from
@@ -169,10 +175,16 @@ static BOOL under_loader_lock( void )
  * callback did not come in time is left open: the callback may still come) */
 static BOOL threads_run( void )
 {
-    HANDLE loop[2] = { engine.loop_started, engine.loop_thread }, ran, set, wait;
+    HANDLE loop[2] = { engine.loop_started, engine.loop_thread }, ran, set, wait, never, keeper;
     BOOL seen = FALSE;
 
     if (WaitForMultipleObjects( 2, loop, FALSE, START_WAIT_MS ) == WAIT_TIMEOUT) return FALSE;
+    if (!(never = CreateEventW( NULL, TRUE, FALSE, NULL ))) return FALSE;
+    if (!RegisterWaitForSingleObject( &keeper, never, pool_wait_ran, NULL, INFINITE, WT_EXECUTEINWAITTHREAD ))
+    {
+        CloseHandle( never );
+        return FALSE;
+    }
     if (!(ran = CreateEventW( NULL, FALSE, FALSE, NULL ))) return FALSE;
     if (!TrySubmitThreadpoolCallback( pool_work_ran, ran, NULL )) goto done;
     if (WaitForSingleObject( ran, START_WAIT_MS )) return FALSE;
