@@ -143,8 +143,8 @@ case " $regimes " in *" quota "*)
                      regimes=$(echo " $regimes " | sed 's/ quota / /'); } ;;
 esac
 limited_regime() { case $1 in pinned|quota) return 0 ;; esac; return 1; }
-all="seq sweep-1000-apc sweep-1000-event sweep-10000-apc sweep-10000-event burst-1 burst-250 silent spread threads
-     seq.i386 sweep-1000-apc.i386 burst-1.i386 burst-250.i386 seq6 burst6-1"
+all="seq first sweep-1000-apc sweep-1000-event sweep-10000-apc sweep-10000-event burst-1 burst-250 silent spread threads
+     seq.i386 first.i386 sweep-1000-apc.i386 burst-1.i386 burst-250.i386 seq6 burst6-1"
 scenarios="" scenarios6=""
 for s in ${SCENARIOS:-$all}; do
     case $s in multi*) ;; *.i386) scenarios="$scenarios $s" ;; *6|*6-*) scenarios6="$scenarios6 $s" ;; *) scenarios="$scenarios $s" ;; esac
@@ -364,7 +364,7 @@ say "== benchmark: medians over $runs runs (p90 in brackets); ratios: medians of
 printf '%-26s %-18s %-18s %-18s %-18s %-16s %-12s %-9s %-9s %s\n' scenario@regime metric ours builtin against floor native \
     /builtin /floor /against
 while read -r s key om op bm bp am ap fm fp nm np rb rf ra; do
-    case $key in per_echo|rtt_avg|ok|median|p90|per_request|completed|replies|timed_out|last_end_ms|end_min_ms|\
+    case $key in per_echo|rtt_avg|ok|median|p90|first_us|second_us|per_request|completed|replies|timed_out|last_end_ms|end_min_ms|\
                  end_max_ms|end_median_ms|threads_peak|private_per_request|per_second|total_ms|failed|drops|unsupported|\
                  answered_min|answered_all|lost) ;; *) continue ;; esac
     printf '%-26s %-18s %-18s %-18s %-18s %-18s %-16s %-12s %-9s %-9s %s\n' "$s" "$key" "$(show "$om" "$op")" \
