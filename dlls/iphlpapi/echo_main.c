@@ -175,16 +175,14 @@ static BOOL under_loader_lock( void )
  * callback did not come in time is left open: the callback may still come) */
 static BOOL threads_run( void )
 {
+    static LONG keeper_made;   /* (one for the process, however many callers come first) */
     HANDLE loop[2] = { engine.loop_started, engine.loop_thread }, ran, set, wait, never, keeper;
     BOOL seen = FALSE;
 
     if (WaitForMultipleObjects( 2, loop, FALSE, START_WAIT_MS ) == WAIT_TIMEOUT) return FALSE;
-    if (!(never = CreateEventW( NULL, TRUE, FALSE, NULL ))) return FALSE;
-    if (!RegisterWaitForSingleObject( &keeper, never, pool_wait_ran, NULL, INFINITE, WT_EXECUTEINWAITTHREAD ))
-    {
+    if (!InterlockedExchange( &keeper_made, 1 ) && (never = CreateEventW( NULL, TRUE, FALSE, NULL )) &&
+        !RegisterWaitForSingleObject( &keeper, never, pool_wait_ran, NULL, INFINITE, WT_EXECUTEINWAITTHREAD ))
         CloseHandle( never );
-        return FALSE;
-    }
     if (!(ran = CreateEventW( NULL, FALSE, FALSE, NULL ))) return FALSE;
     if (!TrySubmitThreadpoolCallback( pool_work_ran, ran, NULL )) goto done;
     if (WaitForSingleObject( ran, START_WAIT_MS )) return FALSE;
