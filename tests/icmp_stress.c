@@ -1534,6 +1534,7 @@ static int child_first_call( const char *mode )
     BYTE data[32], buf[sizeof(ICMP_ECHO_REPLY) + 32 + 8];
     HANDLE h = pIcmpCreateFile(), event = CreateEventA( NULL, TRUE, FALSE, NULL );
     int nb, na, i, j, starting = 0, made = 0;
+
     if (!strcmp( mode, "waitcb" )) return child_first_call_in_wait();
     if (!strcmp( mode, "idle" ))
     {
